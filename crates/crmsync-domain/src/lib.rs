@@ -1,0 +1,13 @@
+//! Plain data and rules shared by every crmsync integration.
+//!
+//! This crate does no I/O and has no async code: it holds the values the jobs reason about and the rules that
+//! keep them valid. Adapters translate to and from these types; jobs compute plans from them.
+
+pub mod phone;
+pub mod process;
+
+pub use phone::{Phone, PhoneError};
+pub use process::{
+    NewProcess, Process, ProcessId, ProcessKind, ProcessKindError, ProcessRecord, ProcessStatus,
+    TransitionError,
+};

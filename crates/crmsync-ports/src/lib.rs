@@ -1,0 +1,30 @@
+//! The seams of crmsync: async traits that jobs name and adapters implement.
+//!
+//! A job never names an adapter. It takes `&dyn ProcessStore`, `&dyn LockStore` and so on, and a binary decides
+//! whether those are PostgreSQL, Redis, SQLite or in-memory. With the `mocks` feature every port also has a
+//! [mockall](https://docs.rs/mockall) mock (`MockProcessStore`, `MockLockStore`, ...) for unit tests of `apply`.
+
+mod error;
+mod key_value;
+mod lock;
+mod process_store;
+mod progress;
+mod set_store;
+
+pub use error::StoreError;
+pub use key_value::KeyValueStore;
+pub use lock::{LockLease, LockStore};
+pub use process_store::{Expected, ProcessFilter, ProcessStore};
+pub use progress::{NoProgress, Progress};
+pub use set_store::SetStore;
+
+#[cfg(any(test, feature = "mocks"))]
+pub use key_value::MockKeyValueStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use lock::MockLockStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use process_store::MockProcessStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use progress::MockProgress;
+#[cfg(any(test, feature = "mocks"))]
+pub use set_store::MockSetStore;

@@ -1,0 +1,22 @@
+//! In-memory adapters of the storage ports: the embedded default for demos and the reference for tests.
+//!
+//! Every type is cheap to clone; clones share state. Nothing survives the process.
+
+mod key_value;
+mod lock;
+mod process_store;
+mod set_store;
+
+pub use key_value::MemoryKeyValueStore;
+pub use lock::MemoryLockStore;
+pub use process_store::MemoryProcessStore;
+pub use set_store::MemorySetStore;
+
+use std::sync::{Mutex, MutexGuard};
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it: every mutation here is a single step.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
