@@ -32,7 +32,11 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut report = Report::default();
     for (name, run) in AREAS {
-        if args.only.as_deref().is_some_and(|only| !name.starts_with(only)) {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|only| !name.starts_with(only))
+        {
             continue;
         }
         run(&mut report)?;

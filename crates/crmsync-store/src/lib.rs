@@ -1,7 +1,15 @@
 //! Storage adapters of the crmsync ports.
 //!
 //! - [`memory`]: in-memory adapters of every storage port, for the embedded default and for tests.
-//! - [`postgres`]: production adapters on PostgreSQL.
-//! - [`sqlite`]: embedded adapters on a SQLite file.
+//! - [`postgres`]: production adapters on PostgreSQL, with embedded migrations.
+//! - [`sqlite`]: embedded adapters on a SQLite file, with embedded migrations.
+//! - [`Stores`]: the journal, sets and key-value store of one backend, chosen by URL.
 
+mod error;
 pub mod memory;
+pub mod postgres;
+mod process_row;
+pub mod sqlite;
+mod stores;
+
+pub use stores::{StorageUrlError, Stores};

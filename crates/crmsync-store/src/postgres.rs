@@ -1,0 +1,43 @@
+//! Production adapters on PostgreSQL: the run journal, named sets and key-value pairs.
+
+mod key_value;
+mod process_store;
+mod set_store;
+
+pub use key_value::PgKeyValueStore;
+pub use process_store::PgProcessStore;
+pub use set_store::PgSetStore;
+
+use std::time::Duration;
+
+use crmsync_ports::StoreError;
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::error::sql_error;
+
+pub(crate) const BACKEND: &str = "PostgreSQL";
+
+/// The PostgreSQL schema of every crmsync store.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Opens a pool on `url` with explicit timeouts and applies pending migrations.
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(url)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?;
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Applies pending migrations to `pool`.
+pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::backend(BACKEND, e))
+}

@@ -1,0 +1,73 @@
+//! The storage contract suites against every backend: in-memory, SQLite and PostgreSQL (fresh database per test).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crmsync_store::{memory, postgres, sqlite};
+use crmsync_testkit::{contract, services};
+
+async fn sqlite_pool() -> (sqlx::SqlitePool, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("crmsync-store-{}", uuid::Uuid::new_v4().simple()));
+    let pool = sqlite::open(&dir.join("test.sqlite")).await.unwrap();
+    (pool, dir)
+}
+
+#[tokio::test]
+async fn memory_process_store() {
+    contract::process_store(&memory::MemoryProcessStore::new()).await;
+}
+
+#[tokio::test]
+async fn memory_set_store() {
+    contract::set_store(&memory::MemorySetStore::new(), "").await;
+}
+
+#[tokio::test]
+async fn memory_key_value_store() {
+    contract::key_value_store(&memory::MemoryKeyValueStore::new(), "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_lock_store() {
+    contract::lock_store(std::sync::Arc::new(memory::MemoryLockStore::new()), "").await;
+}
+
+#[tokio::test]
+async fn sqlite_process_store() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::process_store(&sqlite::SqliteProcessStore::new(pool)).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn sqlite_set_store() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::set_store(&sqlite::SqliteSetStore::new(pool), "").await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn sqlite_key_value_store() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::key_value_store(&sqlite::SqliteKeyValueStore::new(pool), "").await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn pg_pool() -> sqlx::PgPool {
+    let db = services::fresh_postgres().await;
+    postgres::migrate(&db.pool).await.unwrap();
+    db.pool
+}
+
+#[tokio::test]
+async fn postgres_process_store() {
+    contract::process_store(&postgres::PgProcessStore::new(pg_pool().await)).await;
+}
+
+#[tokio::test]
+async fn postgres_set_store() {
+    contract::set_store(&postgres::PgSetStore::new(pg_pool().await), "").await;
+}
+
+#[tokio::test]
+async fn postgres_key_value_store() {
+    contract::key_value_store(&postgres::PgKeyValueStore::new(pg_pool().await), "").await;
+}

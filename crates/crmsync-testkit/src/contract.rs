@@ -1,0 +1,11 @@
+//! Contract suites: the behaviour every adapter of a storage port must show, run unchanged against each one.
+
+mod key_value;
+mod lock_store;
+mod process_store;
+mod set_store;
+
+pub use key_value::key_value_store;
+pub use lock_store::lock_store;
+pub use process_store::process_store;
+pub use set_store::set_store;
