@@ -14,7 +14,7 @@ mod set_store;
 pub use error::StoreError;
 pub use key_value::KeyValueStore;
 pub use lock::{LockLease, LockStore};
-pub use process_store::{Expected, ProcessFilter, ProcessStore};
+pub use process_store::{Expected, Heartbeat, ProcessFilter, ProcessStore};
 pub use progress::{NoProgress, Progress};
 pub use set_store::SetStore;
 

@@ -17,6 +17,21 @@ pub struct ProcessFilter {
     pub limit: Option<u32>,
 }
 
+/// A running attempt's sign of life, written by [`ProcessStore::heartbeat`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// The entry.
+    pub id: ProcessId,
+    /// Units of work done.
+    pub processed: u64,
+    /// Units expected; `None` keeps what is stored.
+    pub total: Option<u64>,
+    /// Latest progress message; `None` keeps what is stored.
+    pub message: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// What a writer believes the stored entry looks like; [`ProcessStore::save`] writes only if it still does.
 ///
 /// Status and attempt count together identify one attempt of a run: a runner whose attempt was declared stale
@@ -53,6 +68,10 @@ pub trait ProcessStore: Send + Sync {
 
     /// Writes `process` if the stored entry still matches `expected`; `false` when it does not (or is gone).
     async fn save(&self, process: &Process, expected: Expected) -> Result<bool, StoreError>;
+
+    /// Records a running attempt's progress and heartbeat without touching its other fields (settings,
+    /// checkpoint); only if the stored entry still matches `expected`. `total: None` keeps the stored total.
+    async fn heartbeat(&self, beat: &Heartbeat, expected: Expected) -> Result<bool, StoreError>;
 
     /// Entries matching `filter`, newest first.
     async fn list(&self, filter: &ProcessFilter) -> Result<Vec<Process>, StoreError>;

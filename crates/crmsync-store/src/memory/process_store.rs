@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crmsync_domain::{NewProcess, Process, ProcessId, ProcessStatus};
-use crmsync_ports::{Expected, ProcessFilter, ProcessStore, StoreError};
+use crmsync_ports::{Expected, Heartbeat, ProcessFilter, ProcessStore, StoreError};
 
 use super::lock;
 
@@ -42,6 +42,17 @@ impl ProcessStore for MemoryProcessStore {
         match entries.get_mut(&process.id()) {
             Some(stored) if Expected::from(&*stored) == expected => {
                 *stored = process.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn heartbeat(&self, beat: &Heartbeat, expected: Expected) -> Result<bool, StoreError> {
+        let mut entries = lock(&self.entries);
+        match entries.get_mut(&beat.id) {
+            Some(stored) if Expected::from(&*stored) == expected => {
+                stored.progress(beat.processed, beat.total, beat.message.clone(), beat.at)?;
                 Ok(true)
             }
             _ => Ok(false),

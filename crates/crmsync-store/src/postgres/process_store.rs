@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crmsync_domain::{NewProcess, Process, ProcessId, ProcessStatus};
-use crmsync_ports::{Expected, ProcessFilter, ProcessStore, StoreError};
+use crmsync_ports::{Expected, Heartbeat, ProcessFilter, ProcessStore, StoreError};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgPool};
 
 use super::BACKEND;
-use crate::error::sql_error;
+use crate::error::{sql_error, too_large};
 use crate::process_row::{PROCESS_COLUMNS, ProcessRow, StoredCounts};
 
 /// [`ProcessStore`] on PostgreSQL.
@@ -33,7 +33,7 @@ impl ProcessStore for PgProcessStore {
     async fn create(&self, new: NewProcess) -> Result<Process, StoreError> {
         let total = new
             .total
-            .map(|t| i64::try_from(t).map_err(|_| crate::error::too_large("total", t)))
+            .map(|t| i64::try_from(t).map_err(|_| too_large("total", t)))
             .transpose()?;
         let row: ProcessRow = sqlx::query_as(AssertSqlSafe(format!(
             "INSERT INTO processes (kind, settings, status, created_at, total) VALUES ($1, $2, 'pending', $3, $4) \
@@ -81,6 +81,32 @@ impl ProcessStore for PgProcessStore {
         .bind(r.message.as_deref())
         .bind(r.checkpoint.as_ref().map(Json))
         .bind(expected.status.as_str())
+        .bind(i64::from(expected.attempts))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn heartbeat(&self, beat: &Heartbeat, expected: Expected) -> Result<bool, StoreError> {
+        if expected.status != ProcessStatus::Running {
+            return Ok(false);
+        }
+        let processed =
+            i64::try_from(beat.processed).map_err(|_| too_large("processed", beat.processed))?;
+        let total = beat
+            .total
+            .map(|t| i64::try_from(t).map_err(|_| too_large("total", t)))
+            .transpose()?;
+        let result = sqlx::query(
+            "UPDATE processes SET processed = $2, total = COALESCE($3, total), message = COALESCE($4, message), \
+             heartbeat_at = $5 WHERE id = $1 AND status = 'running' AND attempts = $6",
+        )
+        .bind(beat.id.0)
+        .bind(processed)
+        .bind(total)
+        .bind(beat.message.as_deref())
+        .bind(beat.at)
         .bind(i64::from(expected.attempts))
         .execute(&self.pool)
         .await

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use crmsync_domain::{NewProcess, Process, ProcessId, ProcessKind, ProcessRecord, ProcessStatus};
-use crmsync_ports::{Expected, ProcessFilter, ProcessStore};
+use crmsync_ports::{Expected, Heartbeat, ProcessFilter, ProcessStore};
 use serde_json::json;
 
 fn kind(name: &str) -> ProcessKind {
@@ -45,6 +45,7 @@ pub async fn process_store(store: &dyn ProcessStore) {
     save_is_a_compare_and_set(store).await;
     list_filters_newest_first(store).await;
     stale_and_retryable_entries_are_found(store).await;
+    heartbeat_updates_progress_only_for_the_current_attempt(store).await;
 }
 
 async fn create_assigns_increasing_ids_and_round_trips(store: &dyn ProcessStore) {
@@ -188,5 +189,58 @@ async fn stale_and_retryable_entries_are_found(store: &dyn ProcessStore) {
             .unwrap()
             .iter()
             .all(|p| p.status() == ProcessStatus::Failed)
+    );
+}
+
+async fn heartbeat_updates_progress_only_for_the_current_attempt(store: &dyn ProcessStore) {
+    let created = store.create(new("contract.heartbeat")).await.unwrap();
+    let mut running = created.clone();
+    running.start(Utc::now()).unwrap();
+    running.set_checkpoint(json!({"next": 1})).unwrap();
+    save(store, &created, &running).await;
+
+    let beat = Heartbeat {
+        id: created.id(),
+        processed: 7,
+        total: None,
+        message: Some("7 done".into()),
+        at: Utc::now(),
+    };
+    assert!(
+        store
+            .heartbeat(&beat, Expected::from(&running))
+            .await
+            .unwrap()
+    );
+    let read = store.get(created.id()).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            read.processed(),
+            read.total(),
+            read.record().message.as_deref()
+        ),
+        (7, Some(3), Some("7 done"))
+    );
+    assert_eq!(
+        read.checkpoint(),
+        Some(&json!({"next": 1})),
+        "a heartbeat keeps the checkpoint"
+    );
+    assert_eq!(micros(read.record().heartbeat_at), micros(Some(beat.at)));
+
+    let stale_attempt = Expected {
+        status: ProcessStatus::Running,
+        attempts: running.attempts() + 1,
+    };
+    assert!(
+        !store.heartbeat(&beat, stale_attempt).await.unwrap(),
+        "another attempt's heartbeat is refused"
+    );
+    let mut done = read.clone();
+    done.complete(Utc::now()).unwrap();
+    save(store, &read, &done).await;
+    assert!(
+        !store.heartbeat(&beat, Expected::from(&read)).await.unwrap(),
+        "no heartbeat after the end"
     );
 }

@@ -1,0 +1,16 @@
+//! The crmsync jobs and the machinery every job runs in.
+//!
+//! - [`tracking`]: `run_tracked` journals a run as a [`Process`](crmsync_domain::Process): start, heartbeat,
+//!   progress, checkpoint, finish with the error on failure.
+//! - [`lock`]: runs a job under a [`LockStore`](crmsync_ports::LockStore) lease that is renewed while held and
+//!   released on every exit path.
+//! - [`sweeper`]: retries runs that failed or stopped heart-beating, with a maximum number of attempts and
+//!   exponential backoff.
+//! - [`stats`]: per-kind summary of the journal.
+//! - [`shutdown`]: a signal that asks running jobs to stop.
+
+pub mod lock;
+pub mod shutdown;
+pub mod stats;
+pub mod sweeper;
+pub mod tracking;
