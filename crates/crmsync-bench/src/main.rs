@@ -2,6 +2,8 @@
 //!
 //! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to figures of one area.
 
+mod journal;
+mod lock;
 mod report;
 
 use std::path::PathBuf;
@@ -26,7 +28,7 @@ struct Args {
 type Area = (&'static str, fn(&mut Report) -> anyhow::Result<()>);
 
 /// Every benchmark area, in the order they run.
-const AREAS: &[Area] = &[];
+const AREAS: &[Area] = &[("journal", journal::run), ("lock", lock::run)];
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
