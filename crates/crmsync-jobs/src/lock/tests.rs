@@ -145,3 +145,39 @@ async fn a_lost_lease_stops_the_job() {
         "the thief's lock is not released"
     );
 }
+
+#[tokio::test]
+async fn a_lock_service_outage_longer_than_the_ttl_stops_the_job() {
+    use crmsync_ports::{LockLease, MockLockStore, StoreError};
+
+    let mut mock = MockLockStore::new();
+    mock.expect_try_acquire()
+        .times(1)
+        .returning(|key, owner, ttl| {
+            Ok(Some(LockLease {
+                key: key.to_owned(),
+                token: "t".into(),
+                owner: owner.to_owned(),
+                fence: 9,
+                ttl,
+            }))
+        });
+    mock.expect_extend().times(3..).returning(|_, _| {
+        Err(StoreError::unavailable(
+            "Redis",
+            std::io::Error::other("connection refused"),
+        ))
+    });
+    mock.expect_release().times(1).returning(|_| Ok(false));
+    let store: Arc<dyn LockStore> = Arc::new(mock);
+
+    let result = run_locked(store, &options("outage", 90), |_, lost| async move {
+        lost.requested().await;
+        std::future::pending::<Result<(), JobFailed>>().await
+    })
+    .await;
+    assert!(
+        matches!(result, Err(LockedError::Lock(LockError::Lost { .. }))),
+        "{result:?}"
+    );
+}
