@@ -3,9 +3,11 @@
 //! This crate does no I/O and has no async code: it holds the values the jobs reason about and the rules that
 //! keep them valid. Adapters translate to and from these types; jobs compute plans from them.
 
+pub mod case_number;
 pub mod phone;
 pub mod process;
 
+pub use case_number::{CaseNumber, CaseNumberError};
 pub use phone::{Phone, PhoneError};
 pub use process::{
     NewProcess, Process, ProcessId, ProcessKind, ProcessKindError, ProcessRecord, ProcessStatus,
