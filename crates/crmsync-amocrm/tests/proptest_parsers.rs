@@ -38,13 +38,15 @@ fn php_key() -> impl Strategy<Value = String> {
 }
 
 fn php_body() -> impl Strategy<Value = String> {
-    prop::collection::vec((php_key(), "[ -~]{0,12}|%[0-9A-F]{2}|[а-я]{0,4}"), 0..24).prop_map(|pairs| {
-        pairs
-            .into_iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&")
-    })
+    prop::collection::vec((php_key(), "[ -~]{0,12}|%[0-9A-F]{2}|[а-я]{0,4}"), 0..24).prop_map(
+        |pairs| {
+            pairs
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        },
+    )
 }
 
 fn lead_json() -> impl Strategy<Value = String> {
@@ -53,7 +55,9 @@ fn lead_json() -> impl Strategy<Value = String> {
         Just("[]".to_owned()),
         Just("{}".to_owned()),
         any::<i64>().prop_map(|n| n.to_string()),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| format!("{f:?}")),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| format!("{f:?}")),
         "[a-z0-9 ]{0,6}".prop_map(|s| format!("\"{s}\"")),
         Just("true".to_owned()),
     ];
