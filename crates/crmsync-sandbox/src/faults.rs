@@ -98,6 +98,9 @@ pub struct FaultPlan {
     pub slow_delay_ms: u64,
     /// How long a timeout fault hangs before answering 504, in milliseconds.
     pub hang_ms: u64,
+    /// Exact faults for the first requests of a route (route key or bare path): entry n is what the n-th request
+    /// gets (`null` = none); requests past the script fall back to the rates.
+    pub script: BTreeMap<String, Vec<Option<Injection>>>,
 }
 
 impl Default for FaultPlan {
@@ -115,6 +118,7 @@ impl FaultPlan {
             routes: BTreeMap::new(),
             slow_delay_ms: 1_500,
             hang_ms: 30_000,
+            script: BTreeMap::new(),
         }
     }
 
@@ -130,6 +134,12 @@ impl FaultPlan {
     /// Sets the rates of one route (a route key such as `"POST /api/v4/leads"` or a bare path).
     pub fn with_route(mut self, route: &str, rates: FaultRates) -> Self {
         self.routes.insert(route.to_owned(), rates);
+        self
+    }
+
+    /// Scripts the first requests of a route: the n-th gets `steps[n]`.
+    pub fn with_script(mut self, route: &str, steps: Vec<Option<Injection>>) -> Self {
+        self.script.insert(route.to_owned(), steps);
         self
     }
 
@@ -156,7 +166,12 @@ impl FaultPlan {
 
     /// Whether any fault can happen.
     pub fn is_active(&self) -> bool {
-        self.default.total() > 0.0 || self.routes.values().any(|r| r.total() > 0.0)
+        self.default.total() > 0.0
+            || self.routes.values().any(|r| r.total() > 0.0)
+            || self
+                .script
+                .values()
+                .any(|steps| steps.iter().any(Option::is_some))
     }
 
     fn rates_for(&self, route: &str) -> &FaultRates {
@@ -169,6 +184,12 @@ impl FaultPlan {
 
     /// The fault for the `n`-th (0-based) request to `route`, if any.
     pub fn decide(&self, route: &str, n: u64) -> Option<Injection> {
+        let path = route.split_once(' ').map_or(route, |(_, path)| path);
+        if let Some(steps) = self.script.get(route).or_else(|| self.script.get(path))
+            && let Some(step) = usize::try_from(n).ok().and_then(|i| steps.get(i))
+        {
+            return *step;
+        }
         let rates = self.rates_for(route);
         if rates.total() <= 0.0 {
             return None;
@@ -218,12 +239,31 @@ pub enum Fault {
 }
 
 /// A decided fault and whether it happens after the request was processed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Injection {
     /// The fault.
     pub fault: Fault,
     /// Whether the request is processed (state changed) before the fault replaces its response.
+    #[serde(default)]
     pub after_processing: bool,
+}
+
+impl Injection {
+    /// `fault` before the request is processed.
+    pub fn before(fault: Fault) -> Option<Self> {
+        Some(Self {
+            fault,
+            after_processing: false,
+        })
+    }
+
+    /// `fault` after the request was processed (the change is made, the answer is lost).
+    pub fn after(fault: Fault) -> Option<Self> {
+        Some(Self {
+            fault,
+            after_processing: true,
+        })
+    }
 }
 
 /// How many faults of each kind were injected on one route.

@@ -33,8 +33,12 @@ struct ServeArgs {
 
 #[derive(Debug, Args)]
 struct AmoCrmArgs {
-    /// Address of the amoCRM emulator (loopback by default).
-    #[arg(long = "addr", default_value = "127.0.0.1:8701")]
+    /// Address of the amoCRM emulator (loopback by default; port 0 picks a free port).
+    #[arg(
+        long = "addr",
+        visible_alias = "amocrm-addr",
+        default_value = "127.0.0.1:8701"
+    )]
     addr: SocketAddr,
     /// Seed data: a JSON fixture (see docs/sandbox.md). Default: the standard account.
     #[arg(long)]

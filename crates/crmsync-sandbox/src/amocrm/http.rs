@@ -50,6 +50,7 @@ pub(crate) struct App {
     pub(crate) webhooks: WebhookDispatcher,
     pub(crate) token_requests: Mutex<BTreeMap<String, u64>>,
     pub(crate) payment_required: AtomicBool,
+    pub(crate) gateway_timeout_over: Option<usize>,
     pub(crate) limiter: Arc<RateLimiter>,
     pub(crate) faults: Arc<FaultInjector>,
     pub(crate) requests: Arc<RequestStats>,
@@ -90,9 +91,11 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         api = api
             .route(
                 &base,
-                get(move |s: Shared, q: RawQuery| async move { list_entities(&s, q, kind) })
-                    .post(move |s: Shared, b: Bytes| async move { add_entities(&s, &b, kind) })
-                    .patch(move |s: Shared, b: Bytes| async move { patch_entities(&s, &b, kind) }),
+                get(move |s: Shared, h: HeaderMap, q: RawQuery| async move {
+                    list_entities(&s, &h, q, kind)
+                })
+                .post(move |s: Shared, b: Bytes| async move { add_entities(&s, &b, kind) })
+                .patch(move |s: Shared, b: Bytes| async move { patch_entities(&s, &b, kind) }),
             )
             .route(
                 &format!("{base}/{{id}}"),
@@ -246,8 +249,8 @@ fn list_params(query: RawQuery) -> Result<ListParams, Response> {
     })
 }
 
-/// A batch body: a non-empty JSON array of at most `max` items.
-fn batch_body(body: &Bytes, max: usize) -> Result<Vec<Value>, Response> {
+/// A batch body: a non-empty JSON array of at most `max` items (and at most `gateway_timeout_over`, else 504).
+fn batch_body(app: &App, body: &Bytes, max: usize) -> Result<Vec<Value>, Response> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(wire::empty_request());
     }
@@ -260,6 +263,9 @@ fn batch_body(body: &Bytes, max: usize) -> Result<Vec<Value>, Response> {
     match value {
         Value::Array(items) if items.is_empty() => Err(wire::empty_request()),
         Value::Array(items) if items.len() > max => Err(wire::over_limit(max)),
+        Value::Array(items) if app.gateway_timeout_over.is_some_and(|n| items.len() > n) => {
+            Err(crate::faults::nginx_page(StatusCode::GATEWAY_TIMEOUT))
+        }
         Value::Array(items) => Ok(items),
         _ => Err(wire::problem(
             StatusCode::BAD_REQUEST,
@@ -303,11 +309,20 @@ fn self_link(href: String) -> Value {
     json!({ "self": { "href": href } })
 }
 
-fn list_entities(app: &App, query: RawQuery, kind: Kind) -> Response {
-    let params = match list_params(query) {
+/// `If-Modified-Since` as unix seconds; an unreadable date is ignored, as HTTP servers do.
+fn modified_since(headers: &HeaderMap) -> Option<i64> {
+    let text = headers.get(header::IF_MODIFIED_SINCE)?.to_str().ok()?;
+    chrono::DateTime::parse_from_rfc2822(text.trim())
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+fn list_entities(app: &App, headers: &HeaderMap, query: RawQuery, kind: Kind) -> Response {
+    let mut params = match list_params(query) {
         Ok(p) => p,
         Err(r) => return r,
     };
+    params.modified_since = modified_since(headers);
     let items: Vec<Value> = {
         let state = app.state();
         state
@@ -344,7 +359,7 @@ fn validation_or<T>(result: Result<T, Vec<ItemErrors>>) -> Result<T, Response> {
 
 fn add_entities(app: &App, body: &Bytes, kind: Kind) -> Response {
     respond((|| {
-        let items = batch_body(body, MAX_LIMIT)?;
+        let items = batch_body(app, body, MAX_LIMIT)?;
         let outcomes =
             validation_or(app.mutate(|s, now| s.add_entities(kind, &items, now, false)))?;
         let state = app.state();
@@ -374,7 +389,7 @@ fn update_item(state: &AmoState, kind: Kind, o: &Outcome, with_request_id: bool)
 
 fn patch_entities(app: &App, body: &Bytes, kind: Kind) -> Response {
     respond((|| {
-        let items = batch_body(body, MAX_LIMIT)?;
+        let items = batch_body(app, body, MAX_LIMIT)?;
         let outcomes = validation_or(app.mutate(|s, now| s.update_entities(kind, &items, now)))?;
         let state = app.state();
         let list: Vec<Value> = outcomes
@@ -409,7 +424,7 @@ fn patch_entity(app: &App, id: &str, body: &Bytes, kind: Kind, uri: &Uri) -> Res
 
 async fn add_complex(State(app): Shared, body: Bytes) -> Response {
     respond((|| {
-        let items = batch_body(&body, MAX_COMPLEX)?;
+        let items = batch_body(&app, &body, MAX_COMPLEX)?;
         let outcomes = validation_or(app.mutate(|s, now| s.add_complex(&items, now)))?;
         let list: Vec<Value> = outcomes
             .iter()
@@ -528,11 +543,12 @@ fn get_field(app: &App, id: &str, kind: Kind, uri: &Uri) -> Response {
     rendered.map_or_else(wire::no_content, |f| wire::hal(&f))
 }
 
-async fn list_tasks(State(app): Shared, query: RawQuery) -> Response {
-    let params = match list_params(query) {
+async fn list_tasks(State(app): Shared, headers: HeaderMap, query: RawQuery) -> Response {
+    let mut params = match list_params(query) {
         Ok(p) => p,
         Err(r) => return r,
     };
+    params.modified_since = modified_since(&headers);
     let items: Vec<Value> = {
         let state = app.state();
         state
@@ -583,7 +599,7 @@ fn saved_list(
 
 async fn add_tasks(State(app): Shared, body: Bytes) -> Response {
     respond((|| {
-        let items = batch_body(&body, MAX_LIMIT)?;
+        let items = batch_body(&app, &body, MAX_LIMIT)?;
         let saved = validation_or(app.mutate(|s, now| s.add_tasks(&items, now, false)))?;
         let state = app.state();
         let href = |s: &Saved| state.href(&format!("/api/v4/tasks/{}", s.id));
@@ -593,7 +609,7 @@ async fn add_tasks(State(app): Shared, body: Bytes) -> Response {
 
 async fn patch_tasks(State(app): Shared, body: Bytes) -> Response {
     respond((|| {
-        let items = batch_body(&body, MAX_LIMIT)?;
+        let items = batch_body(&app, &body, MAX_LIMIT)?;
         let saved = validation_or(app.mutate(|s, now| s.update_tasks(&items, now)))?;
         let state = app.state();
         let href = |s: &Saved| state.href(&format!("/api/v4/tasks/{}", s.id));
@@ -656,7 +672,7 @@ fn get_note(app: &App, id: &str, kind: Kind, entity: Option<i64>, uri: &Uri) -> 
 
 fn add_notes(app: &App, body: &Bytes, kind: Kind, entity: Option<i64>) -> Response {
     respond((|| {
-        let items = batch_body(body, MAX_LIMIT)?;
+        let items = batch_body(app, body, MAX_LIMIT)?;
         let saved =
             validation_or(app.mutate(|s, now| s.add_notes(kind, entity, &items, now, false)))?;
         let state = app.state();
@@ -675,7 +691,7 @@ fn add_notes(app: &App, body: &Bytes, kind: Kind, entity: Option<i64>) -> Respon
 
 fn patch_notes(app: &App, body: &Bytes, kind: Kind) -> Response {
     respond((|| {
-        let items = batch_body(body, MAX_LIMIT)?;
+        let items = batch_body(app, body, MAX_LIMIT)?;
         let saved = validation_or(app.mutate(|s, now| s.update_notes(kind, &items, now)))?;
         let state = app.state();
         let href = |s: &Saved| {

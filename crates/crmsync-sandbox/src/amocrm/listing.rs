@@ -23,6 +23,8 @@ pub(crate) struct ListParams {
     pub(crate) with: BTreeSet<String>,
     pub(crate) order: Option<(String, bool)>,
     pub(crate) filter: QueryNode,
+    /// From an `If-Modified-Since` header: only records with `updated_at` at or after it.
+    pub(crate) modified_since: Option<i64>,
     raw: String,
 }
 
@@ -83,6 +85,7 @@ impl ListParams {
             with,
             order,
             filter,
+            modified_since: None,
             raw,
         })
     }
@@ -373,6 +376,7 @@ impl AmoState {
     pub(crate) fn list_entities(&self, kind: Kind, params: &ListParams) -> Vec<&Entity> {
         let filter = EntityFilter::compile(params);
         let all = self.entities(kind);
+        let since = params.modified_since;
         let candidates: Box<dyn Iterator<Item = &Entity>> = match &filter.ids {
             Some(ids) => {
                 let unique: BTreeSet<i64> = ids.iter().copied().collect();
@@ -380,7 +384,9 @@ impl AmoState {
             }
             None => Box::new(all.values()),
         };
-        let matching = candidates.filter(|e| filter.matches(kind, e));
+        let matching = candidates
+            .filter(|e| since.is_none_or(|s| e.updated_at >= s))
+            .filter(|e| filter.matches(kind, e));
         match &params.order {
             Some((field, desc)) if field != "id" || *desc => {
                 let mut items: Vec<&Entity> = matching.collect();
@@ -421,6 +427,7 @@ impl AmoState {
                     .is_none_or(|l| t.entity_type.as_ref().is_some_and(|et| l.contains(et)))
                 && updated.is_none_or(|r| r.contains(Some(t.updated_at)))
                 && completed.is_none_or(|c| c == t.is_completed)
+                && params.modified_since.is_none_or(|s| t.updated_at >= s)
         });
         match &params.order {
             Some((field, desc)) if field != "id" || *desc => {

@@ -77,6 +77,9 @@ pub struct AmoCrmConfig {
     pub block_after_violations: u32,
     /// Answer 429 with an nginx HTML page instead of the JSON body with `retry_after`.
     pub html_429: bool,
+    /// Write batches with more items than this answer 504 without being processed, as amoCRM does with batches
+    /// too large to finish in time (`None`: never).
+    pub gateway_timeout_over: Option<usize>,
     /// Faults to inject.
     pub faults: FaultPlan,
     /// Mixed into the fault plan's seed, so one number reproduces a whole run.
@@ -101,6 +104,7 @@ impl Default for AmoCrmConfig {
             rate_limit_window: Duration::from_secs(1),
             block_after_violations: 20,
             html_429: false,
+            gateway_timeout_over: None,
             faults: FaultPlan::none(),
             seed: 0,
             fixture: Fixture::standard(),
@@ -301,6 +305,7 @@ impl AmoCrmEmulator {
             webhooks: WebhookDispatcher::start(config.clock),
             token_requests: Mutex::new(BTreeMap::new()),
             payment_required: AtomicBool::new(false),
+            gateway_timeout_over: config.gateway_timeout_over,
             limiter: Arc::clone(&limiter),
             faults: Arc::clone(&faults),
             requests: Arc::clone(&requests),

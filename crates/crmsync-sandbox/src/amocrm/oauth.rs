@@ -111,7 +111,7 @@ impl OAuthStore {
         self.access.insert(
             access_token.clone(),
             Access {
-                expires_ms: now_ms + ACCESS_TTL_SECS * 1000,
+                expires_ms: now_ms.saturating_add(ACCESS_TTL_SECS * 1000),
                 revoked: false,
                 refresh: refresh_token.clone(),
             },
@@ -141,7 +141,7 @@ impl OAuthStore {
         if entry.used {
             return Err(OAuthFailure::CodeUsed);
         }
-        if now_ms >= entry.issued_ms + CODE_TTL_SECS * 1000 {
+        if now_ms >= entry.issued_ms.saturating_add(CODE_TTL_SECS * 1000) {
             return Err(OAuthFailure::CodeExpired);
         }
         entry.used = true;
@@ -156,7 +156,7 @@ impl OAuthStore {
         if entry.revoked {
             return Err(OAuthFailure::Revoked);
         }
-        if now_ms >= entry.issued_ms + REFRESH_TTL_SECS * 1000 {
+        if now_ms >= entry.issued_ms.saturating_add(REFRESH_TTL_SECS * 1000) {
             return Err(OAuthFailure::RefreshExpired);
         }
         // Using this token is the first use of its own pair: its predecessor is outdated now.

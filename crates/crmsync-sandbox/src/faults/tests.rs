@@ -91,3 +91,30 @@ fn validation_names_the_bad_field() {
     assert!(FaultPlan::none().validate().is_ok());
     assert!(!FaultPlan::none().is_active());
 }
+
+#[test]
+fn scripts_come_first_then_rates_apply() {
+    let plan = FaultPlan::uniform(1, FaultRates::default()).with_script(
+        "POST /api/v4/leads",
+        vec![
+            Injection::before(Fault::Error504),
+            None,
+            Injection::after(Fault::Drop),
+        ],
+    );
+    assert!(plan.is_active());
+    assert_eq!(
+        plan.decide("POST /api/v4/leads", 0),
+        Injection::before(Fault::Error504)
+    );
+    assert_eq!(plan.decide("POST /api/v4/leads", 1), None);
+    assert_eq!(
+        plan.decide("POST /api/v4/leads", 2),
+        Injection::after(Fault::Drop)
+    );
+    assert_eq!(plan.decide("POST /api/v4/leads", 3), None);
+    assert_eq!(plan.decide("GET /api/v4/leads", 0), None);
+    let json = serde_json::to_string(&plan).unwrap();
+    let back: FaultPlan = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, plan);
+}

@@ -163,3 +163,41 @@ async fn dropped_connections_and_hangs_fail_on_the_client_side() {
     );
     h.emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn oversized_batches_time_out_and_scripts_hit_exact_requests() {
+    use crmsync_sandbox::faults::{Fault, Injection};
+    use serde_json::Value;
+    let h = start(AmoCrmConfig {
+        gateway_timeout_over: Some(125),
+        faults: FaultPlan::none().with_script(
+            "PATCH /api/v4/contacts",
+            vec![None, Injection::after(Fault::Error502)],
+        ),
+        ..config()
+    })
+    .await;
+    let batch = |n: usize| Value::Array((0..n).map(|i| json!({"name": format!("c{i}")})).collect());
+    let big = h.post("/api/v4/contacts", batch(250)).await;
+    assert_eq!(big.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(
+        h.emulator.count("contacts"),
+        0,
+        "an oversized batch is not processed"
+    );
+    let ids = h.create("contacts", batch(125)).await;
+    assert_eq!(ids.len(), 125);
+    let first = h
+        .patch("/api/v4/contacts", json!([{"id": ids[0], "name": "x"}]))
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    let second = h
+        .patch("/api/v4/contacts", json!([{"id": ids[1], "name": "y"}]))
+        .await;
+    assert_eq!(second.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(h.emulator.entity("contacts", ids[1]).unwrap()["name"], "y");
+    let third = h
+        .patch("/api/v4/contacts", json!([{"id": ids[2], "name": "z"}]))
+        .await;
+    assert_eq!(third.status, StatusCode::OK);
+}

@@ -272,3 +272,36 @@ async fn custom_field_filters_match_values() {
         vec![ids[1]]
     );
 }
+
+#[tokio::test]
+async fn if_modified_since_limits_lists_to_recent_changes() {
+    let clock = SandboxClock::manual(1_800_000_000);
+    let h = start(AmoCrmConfig {
+        clock: clock.clone(),
+        ..config()
+    })
+    .await;
+    let old = h.create("companies", json!([{"name": "old"}])).await[0];
+    clock.advance(Duration::from_secs(3600));
+    let new = h.create("companies", json!([{"name": "new"}])).await[0];
+    let since = chrono::DateTime::from_timestamp(1_800_001_800, 0)
+        .unwrap()
+        .to_rfc2822();
+    let reply = h
+        .http
+        .get(format!("{}/api/v4/companies", h.base))
+        .bearer_auth(crate::common::TOKEN)
+        .header("If-Modified-Since", since)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = reply.json().await.unwrap();
+    let ids: Vec<i64> = body["_embedded"]["companies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![new]);
+    assert_eq!(h.ids("companies", "").await, vec![old, new]);
+}

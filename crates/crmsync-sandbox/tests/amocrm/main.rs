@@ -1,6 +1,7 @@
 //! Wire tests of the amoCRM emulator, driven with plain HTTP (reqwest), not the client crate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod common;
 mod entities;
 mod faults;
