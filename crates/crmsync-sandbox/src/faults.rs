@@ -225,10 +225,13 @@ impl FaultPlan {
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// 500 Internal Server Error.
+    #[serde(rename = "error_500")]
     Error500,
     /// 502 Bad Gateway.
+    #[serde(rename = "error_502")]
     Error502,
     /// 504 Gateway Timeout.
+    #[serde(rename = "error_504")]
     Error504,
     /// A slow but otherwise normal response.
     Slow,

@@ -118,3 +118,22 @@ fn scripts_come_first_then_rates_apply() {
     let back: FaultPlan = serde_json::from_str(&json).unwrap();
     assert_eq!(back, plan);
 }
+
+#[test]
+fn the_documented_json_form_parses() {
+    let plan: FaultPlan = serde_json::from_str(
+        r#"{"seed": 42, "default": {"error_504": 0.05, "drop": 0.05, "after_processing": 0.5},
+            "routes": {"GET /api/v4/account": {}}, "slow_delay_ms": 1500, "hang_ms": 30000,
+            "script": {"POST /api/v4/leads": [{"fault": "error_504", "after_processing": false}, null]}}"#,
+    )
+    .unwrap();
+    plan.validate().unwrap();
+    assert_eq!(
+        plan.decide("POST /api/v4/leads", 0),
+        Injection::before(Fault::Error504)
+    );
+    assert_eq!(plan.decide("GET /api/v4/account", 5), None);
+    assert_eq!(plan.default.error_504, 0.05);
+    let partial: FaultPlan = serde_json::from_str(r#"{"seed": 1}"#).unwrap();
+    assert_eq!(partial.hang_ms, 30_000);
+}
