@@ -1,3 +1,5 @@
+//! Unit tests of the emulator configuration.
+
 use super::*;
 
 #[test]

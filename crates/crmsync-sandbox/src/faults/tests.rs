@@ -1,3 +1,5 @@
+//! Unit tests of fault plans: determinism, rates, routes, scripts, validation.
+
 use super::*;
 
 fn sequence(plan: &FaultPlan, route: &str, n: u64) -> Vec<Option<Injection>> {

@@ -1,3 +1,5 @@
+//! Unit tests of PHP bracket query parsing and form building.
+
 use super::*;
 
 #[test]

@@ -1,3 +1,5 @@
+//! Unit tests of the sliding-window rate limiter.
+
 use super::*;
 
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);

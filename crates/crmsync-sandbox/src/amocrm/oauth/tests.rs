@@ -1,3 +1,5 @@
+//! Unit tests of the OAuth store: code and token lifetimes, rotation with grace, revocation.
+
 use super::*;
 
 const MIN: i64 = 60_000;
