@@ -129,3 +129,40 @@ async fn invalid_fixtures_name_the_offending_item() {
         Err(SandboxError::Fixture { .. })
     ));
 }
+
+#[test]
+fn fixture_files_load_and_bad_files_name_themselves() {
+    let dir = std::env::temp_dir().join(format!("crmsync-sandbox-fixture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.json");
+    std::fs::write(
+        &good,
+        serde_json::to_string(&Fixture::generated(
+            1,
+            GenerateCounts {
+                companies: 1,
+                contacts: 2,
+                leads: 3,
+                tasks: 0,
+            },
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let loaded = Fixture::from_json_file(&good).unwrap();
+    assert_eq!((loaded.contacts.len(), loaded.leads.len()), (2, 3));
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"users\": 5}").unwrap();
+    let error = Fixture::from_json_file(&bad).unwrap_err();
+    assert!(matches!(
+        error,
+        SandboxError::ParseFile {
+            what: "fixture",
+            ..
+        }
+    ));
+    assert!(error.to_string().contains("bad.json"));
+    let missing = Fixture::from_json_file(&dir.join("missing.json")).unwrap_err();
+    assert!(matches!(missing, SandboxError::ReadFile { .. }));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
