@@ -504,7 +504,8 @@ impl AmoState {
         if let Some(price) = patch.price {
             entity.price = price;
         }
-        if let Some((pipeline, status)) = patch.resolved {
+        let moves = is_new || patch.status_id.is_some() || patch.pipeline_id.is_some();
+        if let Some((pipeline, status)) = patch.resolved.filter(|_| moves) {
             let was_closed = !is_new && is_closed(entity.status_id);
             entity.pipeline_id = pipeline;
             entity.status_id = status;

@@ -463,3 +463,21 @@ async fn pipelines_fields_account_and_users() {
         account["current_user_id"]
     );
 }
+
+#[tokio::test]
+async fn an_unrelated_patch_keeps_an_explicit_closed_at() {
+    let h = start(config()).await;
+    let id = h.create("leads", json!([{"name": "a"}])).await[0];
+    h.patch(
+        &format!("/api/v4/leads/{id}"),
+        json!({"closed_at": 1_700_000_000}),
+    )
+    .await;
+    h.patch(&format!("/api/v4/leads/{id}"), json!({"name": "b"}))
+        .await;
+    let lead = h.get(&format!("/api/v4/leads/{id}")).await.json();
+    assert_eq!(
+        (lead["name"].as_str(), lead["closed_at"].as_i64()),
+        (Some("b"), Some(1_700_000_000))
+    );
+}
