@@ -2,6 +2,7 @@
 //!
 //! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to figures of one area.
 
+mod amocrm;
 mod report;
 
 use std::path::PathBuf;
@@ -26,13 +27,17 @@ struct Args {
 type Area = (&'static str, fn(&mut Report) -> anyhow::Result<()>);
 
 /// Every benchmark area, in the order they run.
-const AREAS: &[Area] = &[];
+const AREAS: &[Area] = &[("amocrm", amocrm::run)];
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut report = Report::default();
     for (name, run) in AREAS {
-        if args.only.as_deref().is_some_and(|only| !name.starts_with(only)) {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|only| !name.starts_with(only))
+        {
             continue;
         }
         run(&mut report)?;
