@@ -224,6 +224,50 @@ impl AmoCrmClient {
         self.inner.http.unblock();
     }
 
+    /// Subscribes `destination` to webhook `settings` (`add_lead`, `status_lead`, `update_contact`...); saving
+    /// the same destination again replaces its settings (and re-enables a disabled webhook).
+    pub async fn subscribe_webhook(
+        &self,
+        destination: &str,
+        settings: &[&str],
+    ) -> Result<(), CrmError> {
+        if settings.is_empty() {
+            return Err(CrmError::InvalidInput {
+                field: "settings".into(),
+                reason: "name at least one event".into(),
+            });
+        }
+        let body =
+            serde_json::json!({ "destination": destination, "settings": settings, "sort": 10 });
+        self.send_object(Method::POST, "/api/v4/webhooks", &body)
+            .await
+    }
+
+    /// Removes the webhook subscription of `destination`.
+    pub async fn unsubscribe_webhook(&self, destination: &str) -> Result<(), CrmError> {
+        let body = serde_json::json!({ "destination": destination });
+        self.send_object(Method::DELETE, "/api/v4/webhooks", &body)
+            .await
+    }
+
+    async fn send_object(&self, method: Method, path: &str, body: &Value) -> Result<(), CrmError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| CrmError::InvalidInput {
+            field: "body".into(),
+            reason: e.to_string(),
+        })?;
+        let call = Call {
+            method,
+            path,
+            body: Some(&bytes),
+            effect: Effect::Update,
+            splittable: false,
+        };
+        execute(&self.inner, &call)
+            .await
+            .map_err(read_failure)
+            .map(drop)
+    }
+
     async fn get(&self, path: &str) -> Result<crate::http::RawResponse, CrmError> {
         let call = Call {
             method: Method::GET,
