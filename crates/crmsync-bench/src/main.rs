@@ -29,7 +29,11 @@ struct Args {
 type Area = (&'static str, fn(&mut Report) -> anyhow::Result<()>);
 
 /// Every benchmark area, in the order they run.
-const AREAS: &[Area] = &[("amocrm", amocrm::run), ("journal", journal::run), ("lock", lock::run)];
+const AREAS: &[Area] = &[
+    ("amocrm", amocrm::run),
+    ("journal", journal::run),
+    ("lock", lock::run),
+];
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
