@@ -23,7 +23,8 @@ pub struct CyberJusticeConfig {
     pub base_url: String,
     /// The account's API key, sent as `X-Api-Key`.
     pub api_key: SecretString,
-    /// Most requests per second (fractions allowed: 0.5 is one every two seconds).
+    /// The service's limit in requests per second (fractions allowed: 0.5 is one every two seconds); the client
+    /// stays a little under it.
     pub rate_limit_per_s: f64,
     /// How long one request may take before it is abandoned and retried, in milliseconds.
     pub timeout_ms: u64,
@@ -155,9 +156,10 @@ impl CyberJusticeConfig {
         Duration::from_millis(self.backoff_max_ms)
     }
 
-    /// The interval between two requests the limiter allows.
+    /// The interval between two requests the limiter allows: the service's interval plus a 2 % (and 5 ms)
+    /// margin, so that network jitter never puts two requests into one window of the service's limiter.
     pub(crate) fn request_interval(&self) -> Duration {
-        Duration::from_secs_f64(1.0 / self.rate_limit_per_s)
+        Duration::from_secs_f64(1.02 / self.rate_limit_per_s) + Duration::from_millis(5)
     }
 }
 
@@ -169,7 +171,7 @@ mod tests {
     fn defaults_need_only_the_url_and_key() {
         let config = CyberJusticeConfig::new("http://127.0.0.1:1", "k");
         assert_eq!(config.validate(), Ok(()));
-        assert_eq!(config.request_interval(), Duration::from_secs(1));
+        assert_eq!(config.request_interval(), Duration::from_millis(1025));
         let missing_key = CyberJusticeConfig::new("http://127.0.0.1:1", " ");
         assert_eq!(missing_key.validate().unwrap_err().field, "api_key");
         let bad_url = CyberJusticeConfig::new("ftp://x", "k");
