@@ -11,11 +11,11 @@ use chrono::{DateTime, Utc};
 use crmsync_domain::crm::{
     Company, CompanyId, CompanyUpdate, ComplexCreated, ComplexLead, Contact, ContactId,
     ContactUpdate, CustomFieldDefinition, EntityKind, Lead, LeadId, LeadUpdate, NewCompany,
-    NewContact, NewLead, NewNote, NewTask, NoteId, Pipeline, Task, TaskId,
+    NewContact, NewLead, NewNote, NewTask, Note, NoteId, Pipeline, Task, TaskId,
 };
 use crmsync_ports::{
-    CompanyFilter, ContactFilter, Created, CrmClient, CrmError, LeadFilter, Page, PageCursor,
-    TaskFilter,
+    CompanyFilter, ContactFilter, Created, CrmClient, CrmError, LeadFilter, NoteFilter, Page,
+    PageCursor, TaskFilter,
 };
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::{Method, Url};
@@ -566,6 +566,27 @@ impl CrmClient for AmoCrmClient {
             filter.limit,
             cursor,
             decode::tasks_page,
+        )
+        .await
+    }
+
+    async fn list_notes(
+        &self,
+        filter: &NoteFilter,
+        cursor: Option<PageCursor>,
+    ) -> Result<Page<Note>, CrmError> {
+        let decoder: PageDecoder<Note> = match filter.entity_kind {
+            EntityKind::Leads => |body| decode::notes_page(EntityKind::Leads, body),
+            EntityKind::Contacts => |body| decode::notes_page(EntityKind::Contacts, body),
+            EntityKind::Companies => |body| decode::notes_page(EntityKind::Companies, body),
+            EntityKind::Customers => |body| decode::notes_page(EntityKind::Customers, body),
+        };
+        let path = format!("/api/v4/{}/notes", filter.entity_kind.api_name());
+        self.page(
+            |limit| query::notes(filter, limit).to_path(&path),
+            filter.limit,
+            cursor,
+            decoder,
         )
         .await
     }

@@ -7,7 +7,7 @@ mod fields;
 mod wire;
 
 use crmsync_domain::crm::{
-    Company, ComplexCreated, Contact, CustomFieldDefinition, EntityKind, Lead, Pipeline, Task,
+    Company, ComplexCreated, Contact, CustomFieldDefinition, EntityKind, Lead, Note, Pipeline, Task,
 };
 use crmsync_ports::CrmError;
 use serde::de::DeserializeOwned;
@@ -138,6 +138,18 @@ pub(crate) fn companies_page(body: &[u8]) -> Result<DecodedPage<Company>, CrmErr
 pub(crate) fn tasks_page(body: &[u8]) -> Result<DecodedPage<Task>, CrmError> {
     page("GET /api/v4/tasks", body, |e: wire::TasksEmbedded| {
         e.tasks.0.into_iter().map(wire::Task::into_domain).collect()
+    })
+}
+
+/// A page of `GET /api/v4/{kind}/notes`.
+pub(crate) fn notes_page(kind: EntityKind, body: &[u8]) -> Result<DecodedPage<Note>, CrmError> {
+    let context = format!("GET /api/v4/{}/notes", kind.api_name());
+    page(&context, body, |e: wire::NotesEmbedded| {
+        e.notes
+            .0
+            .into_iter()
+            .map(|note| note.into_domain(kind))
+            .collect()
     })
 }
 

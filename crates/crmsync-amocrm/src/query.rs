@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use crmsync_ports::{
-    CompanyFilter, ContactFilter, LeadFilter, Order, OrderField, SortDirection, TaskFilter,
-    TimeRange,
+    CompanyFilter, ContactFilter, LeadFilter, NoteFilter, Order, OrderField, SortDirection,
+    TaskFilter, TimeRange,
 };
 
 /// An ordered list of query parameters.
@@ -179,6 +179,17 @@ pub(crate) fn tasks(filter: &TaskFilter, limit: u32) -> Query {
     );
     q.range("filter[updated_at]", filter.updated_at);
     q.order(filter.order);
+    q
+}
+
+/// `GET /api/v4/{entity}/notes`.
+pub(crate) fn notes(filter: &NoteFilter, limit: u32) -> Query {
+    let mut q = Query::default();
+    q.push("limit", limit);
+    q.list("filter[id]", filter.ids.iter().map(|id| id.0));
+    q.list("filter[entity_id]", filter.entity_ids.iter().copied());
+    q.list("filter[note_type]", filter.note_types.iter());
+    q.range("filter[updated_at]", filter.updated_at);
     q
 }
 

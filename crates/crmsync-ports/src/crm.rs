@@ -13,13 +13,13 @@ use async_trait::async_trait;
 use crmsync_domain::crm::{
     Company, CompanyId, CompanyUpdate, ComplexCreated, ComplexLead, Contact, ContactId,
     ContactUpdate, CustomFieldDefinition, EntityKind, Lead, LeadId, LeadUpdate, NewCompany,
-    NewContact, NewLead, NewNote, NewTask, NoteId, Pipeline, Task, TaskId,
+    NewContact, NewLead, NewNote, NewTask, Note, NoteId, Pipeline, Task, TaskId,
 };
 
 pub use error::{CrmError, Violation, WrittenRef};
 pub use filter::{
-    CompanyFilter, ContactFilter, LeadFilter, Order, OrderField, SortDirection, TaskFilter,
-    TimeRange,
+    CompanyFilter, ContactFilter, LeadFilter, NoteFilter, Order, OrderField, SortDirection,
+    TaskFilter, TimeRange,
 };
 pub use page::{Created, Page, PageCursor};
 
@@ -100,6 +100,20 @@ pub trait CrmClient: Send + Sync {
     /// Adds notes to entities (leads, contacts, companies).
     async fn add_notes(&self, notes: &[NewNote]) -> Result<Vec<Created<NoteId>>, CrmError>;
 
+    /// One page of notes matching `filter`: what a job reads to find out whether notes it wrote with an
+    /// [`CrmError::Ambiguous`] outcome exist. Clients that cannot list notes answer `InvalidInput`.
+    async fn list_notes(
+        &self,
+        filter: &NoteFilter,
+        cursor: Option<PageCursor>,
+    ) -> Result<Page<Note>, CrmError> {
+        let _ = (filter, cursor);
+        Err(CrmError::InvalidInput {
+            field: "notes".into(),
+            reason: "this CRM client cannot list notes".into(),
+        })
+    }
+
     /// Every pipeline with its statuses.
     async fn pipelines(&self) -> Result<Vec<Pipeline>, CrmError>;
 
@@ -152,6 +166,21 @@ pub trait CrmClientExt: CrmClient {
         let mut cursor = None;
         for _ in 0..MAX_PAGES {
             let page = self.list_companies(filter, cursor).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
+        }
+        Err(CrmError::too_many_pages())
+    }
+
+    /// Every note matching `filter`.
+    async fn all_notes(&self, filter: &NoteFilter) -> Result<Vec<Note>, CrmError> {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        for _ in 0..MAX_PAGES {
+            let page = self.list_notes(filter, cursor).await?;
             all.extend(page.items);
             match page.next {
                 Some(next) => cursor = Some(next),

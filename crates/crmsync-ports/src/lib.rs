@@ -15,8 +15,8 @@ mod set_store;
 
 pub use crm::{
     CompanyFilter, ContactFilter, Created, CrmClient, CrmClientExt, CrmError, LeadFilter,
-    MAX_PAGES, Order, OrderField, Page, PageCursor, SortDirection, TaskFilter, TimeRange,
-    Violation, WrittenRef,
+    MAX_PAGES, NoteFilter, Order, OrderField, Page, PageCursor, SortDirection, TaskFilter,
+    TimeRange, Violation, WrittenRef,
 };
 pub use error::StoreError;
 pub use key_value::KeyValueStore;

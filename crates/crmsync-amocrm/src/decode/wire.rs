@@ -79,6 +79,12 @@ pub(super) struct TasksEmbedded {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+pub(super) struct NotesEmbedded {
+    pub(super) notes: FlexList<Note>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub(super) struct PipelinesEmbedded {
     pub(super) pipelines: FlexList<Pipeline>,
 }
@@ -328,6 +334,56 @@ impl Task {
             is_completed: self.is_completed.0.unwrap_or(false),
             duration_s: self.duration.0,
             result_text: non_empty(self.result.0.text),
+            created_at: time(self.created_at),
+            updated_at: time(self.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Note {
+    id: FlexI64,
+    entity_id: FlexI64,
+    note_type: FlexString,
+    params: Option<Value>,
+    created_by: FlexI64,
+    created_at: FlexI64,
+    updated_at: FlexI64,
+}
+
+impl Note {
+    /// A note on an entity of `kind` (the list's endpoint says which; the body does not).
+    pub(super) fn into_domain(self, kind: EntityKind) -> Result<domain::Note, String> {
+        let params = self.params.unwrap_or(Value::Null);
+        let text_of = |key: &str| {
+            params
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let content = match self.note_type.0.as_deref().unwrap_or_default() {
+            "common" => domain::NoteContent::Common {
+                text: text_of("text"),
+            },
+            "service_message" => domain::NoteContent::ServiceMessage {
+                service: text_of("service"),
+                text: text_of("text"),
+            },
+            other => domain::NoteContent::Other {
+                note_type: other.to_owned(),
+                params: params.clone(),
+            },
+        };
+        Ok(domain::Note {
+            id: domain::NoteId(required(self.id, "note")?),
+            entity: EntityRef {
+                kind,
+                id: self.entity_id.0.unwrap_or_default(),
+            },
+            content,
+            created_by: self.created_by.0.map(UserId),
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
         })

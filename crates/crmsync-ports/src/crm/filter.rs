@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use crmsync_domain::crm::{
-    CompanyId, ContactId, EntityKind, LeadId, PipelineId, StatusRef, TaskId, TaskTypeId, UserId,
+    CompanyId, ContactId, EntityKind, LeadId, NoteId, PipelineId, StatusRef, TaskId, TaskTypeId,
+    UserId,
 };
 
 /// A time range; either end may be open. Both ends are inclusive.
@@ -252,5 +253,43 @@ impl TaskFilter {
             is_completed: Some(false),
             ..Self::default()
         }
+    }
+}
+
+/// Which notes to list: the notes of entities of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteFilter {
+    /// The kind of entity the notes are on (it picks the endpoint, `/api/v4/{kind}/notes`).
+    pub entity_kind: EntityKind,
+    /// Only notes on these entities.
+    pub entity_ids: Vec<i64>,
+    /// Only these notes.
+    pub ids: Vec<NoteId>,
+    /// Only notes of these types (`common`, `service_message`, ...).
+    pub note_types: Vec<String>,
+    /// Only notes changed in this range.
+    pub updated_at: Option<TimeRange>,
+    /// Page size (at most 250; 250 when `None`).
+    pub limit: Option<u32>,
+}
+
+impl NoteFilter {
+    /// Notes on `entity_ids` of `kind`.
+    pub fn on(kind: EntityKind, entity_ids: impl IntoIterator<Item = i64>) -> Self {
+        Self {
+            entity_kind: kind,
+            entity_ids: entity_ids.into_iter().collect(),
+            ids: Vec::new(),
+            note_types: Vec::new(),
+            updated_at: None,
+            limit: None,
+        }
+    }
+
+    /// Only notes of type `note_type`.
+    #[must_use]
+    pub fn of_type(mut self, note_type: impl Into<String>) -> Self {
+        self.note_types.push(note_type.into());
+        self
     }
 }
