@@ -5,20 +5,29 @@
 //! - [`Admission`] (pure) hands out retrievals in priority order — overflow first, then pending, then new cases
 //!   in lead order — while there is room under the limit, and settles the final set and the set changes.
 //! - [`events`] decides which monitored cases have new events to copy into lead notes.
+//! - [`run`] reads the inputs through the ports, plans, and applies the plan (or only reports it in a dry run).
 //!
 //! See `docs/case-monitoring.md` for the algorithm and the configuration.
 
 mod admission;
+mod apply;
+mod error;
 pub mod events;
 mod input;
 mod plan;
+mod read;
 mod report;
+mod settings;
 mod tasks;
 
 pub use admission::{Admission, RetrieveOutcome, Settlement, Source, simulate};
+pub use apply::{Outcome, Ports, dry_run_clear, run};
+pub use error::CaseMonitoringError;
 pub use input::{JobState, LeadCase, PlanInput, PlanOptions, RememberedTask, TaskReason};
 pub use plan::{ClearPlan, InvalidLead, Plan, Removal, RemovalReason, plan, plan_clear};
+pub use read::lead_case;
 pub use report::{MAX_ERROR_MESSAGES, Report, Retrieved, RunMode};
+pub use settings::{JobSettings, TaskSettings};
 pub use tasks::{ExistingTask, TaskIntent, needs_task, reconcile};
 
 /// The default key of the pending set (retrievals answered `accepted`).

@@ -237,6 +237,12 @@ impl Admission {
         }
     }
 
+    /// Leaves the case [`next_case`](Self::next_case) returned where it is (its retrieval failed in a way that
+    /// concerns only this case) and goes on with the next.
+    pub fn skip(&mut self) {
+        self.current = None;
+    }
+
     /// Stops admission after a failed retrieval: nothing else is retrieved, cases not reached stay where they
     /// are (new ones are not put in overflow, since the free room is unknown).
     pub fn abort(&mut self, reason: impl Into<String>) {
@@ -300,7 +306,9 @@ fn not_found_tasks(plan: &Plan, settlement: &Settlement) -> Vec<TaskIntent> {
                     responsible_user_id: plan.responsible.get(lead_id).copied().flatten(),
                     reason: TaskReason::NotFound,
                     value: key.clone(),
-                    detail: format!("not found by the monitoring service in {runs} runs in a row"),
+                    detail: format!(
+                        "not found by the monitoring service in {threshold} runs in a row"
+                    ),
                 });
             }
         }

@@ -65,12 +65,30 @@ pub fn baselines(
         .collect()
 }
 
+/// The header every note of `case` starts with.
+fn header(case: &CaseNumber) -> String {
+    format!("CyberJustice: new events in case {case}")
+}
+
+/// The newest event id a note already written for `case` covers, read from its `[events A–B]` line; `None` when
+/// the note is not one of this job's notes about `case`.
+pub fn covered_up_to(text: &str, case: &CaseNumber) -> Option<i64> {
+    let rest = text.strip_prefix(&header(case))?;
+    if !(rest.is_empty() || rest.starts_with('\n')) {
+        return None;
+    }
+    let last_line = text.lines().last()?;
+    let range = last_line.strip_prefix("[events ")?.strip_suffix(']')?;
+    let (_, last) = range.split_once('–')?;
+    last.trim().parse().ok()
+}
+
 /// Most events listed in one note; the rest are summarised by count.
 pub const MAX_EVENTS_PER_NOTE: usize = 20;
 
 /// The note text for new `events` of `case`; it names the event ids it covers.
 pub fn note_text(case: &CaseNumber, events: &[CaseEvent]) -> String {
-    let mut text = format!("CyberJustice: new events in case {case}");
+    let mut text = header(case);
     for event in events.iter().take(MAX_EVENTS_PER_NOTE) {
         text.push_str(&format!(
             "\n• {} — {}",
