@@ -16,11 +16,28 @@ struct Step {
 }
 
 /// The demo, in order. Each integration adds its binary here with `--sandbox`.
-const STEPS: &[Step] = &[Step {
-    title: "Run journal: a tracked job that fails once, is retried by the sweeper, and the journal it leaves",
-    program: &["--package", "crmsync-jobs", "--example", "tracked_sample"],
-    args: &["--db", "target/demo/journal.sqlite"],
-}];
+const STEPS: &[Step] = &[
+    Step {
+        title: "Run journal: a tracked job that fails once, is retried by the sweeper, and the journal it leaves",
+        program: &["--package", "crmsync-jobs", "--example", "tracked_sample"],
+        args: &["--db", "target/demo/journal.sqlite"],
+    },
+    Step {
+        title: "Case monitoring (casemon): the plan of a dry run against the amoCRM and CyberJustice emulators",
+        program: &["--package", "casemon", "--bin", "casemon"],
+        args: &[
+            "--sandbox",
+            "--test",
+            "--config",
+            "crates/casemon/sandbox.toml",
+        ],
+    },
+    Step {
+        title: "Case monitoring (casemon): a journaled sync run against the amoCRM and CyberJustice emulators",
+        program: &["--package", "casemon", "--bin", "casemon"],
+        args: &["--sandbox", "--config", "crates/casemon/sandbox.toml"],
+    },
+];
 
 pub(crate) fn run() -> Result<(), String> {
     let root = shell::workspace_root();

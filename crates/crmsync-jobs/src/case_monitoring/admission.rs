@@ -74,7 +74,8 @@ pub struct Settlement {
     pub pending_remove_after_sync: Vec<String>,
     /// Tasks for cases not found for too many runs in a row.
     pub not_found_tasks: Vec<TaskIntent>,
-    /// The remembered state with the not-found counters of this run.
+    /// The remembered state with the not-found counters of this run (not serialised: it holds field values).
+    #[serde(skip_serializing)]
     pub state: JobState,
     /// Why admission stopped early (a retrieval failed), if it did.
     pub aborted: Option<String>,
@@ -189,6 +190,7 @@ impl Admission {
             return;
         };
         let key = number.canonical();
+        let threshold = self.plan.not_found_task_after;
         let s = &mut self.settlement;
         match outcome {
             RetrieveOutcome::Found => {
@@ -227,7 +229,11 @@ impl Admission {
             }
             RetrieveOutcome::NotFound => {
                 s.not_found.push(number);
-                *s.state.not_found_runs.entry(key.clone()).or_insert(0) += 1;
+                if threshold > 0 {
+                    // Counting stops at the threshold: the state stays put once the task is due.
+                    let runs = s.state.not_found_runs.entry(key.clone()).or_insert(0);
+                    *runs = (*runs + 1).min(threshold);
+                }
                 match source {
                     Source::Overflow => s.overflow_remove.push(key),
                     Source::Pending => s.pending_remove.push(key),

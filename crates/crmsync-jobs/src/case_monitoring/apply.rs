@@ -190,8 +190,9 @@ async fn dry_run(
     report.monitored = projection.final_set.len() as u64;
     report.synced = projection.sync_needed;
     report.tasks_created = plan.fix_tasks.len() as u64;
-    report.pending = plan.poll.len() as u64;
-    report.overflow = plan.overflow_queue.len() as u64 + plan.demoted.len() as u64;
+    report.pending = 0;
+    report.overflow = (plan.overflow_queue.len() - projection.admitted_from_overflow.len()
+        + projection.overflow_add.len()) as u64;
     if settings.notes {
         let wanted = fetch_events(ports.monitor, &monitored, &plan, &mut report).await;
         report.notes_added = wanted
@@ -305,10 +306,18 @@ async fn admit(
     progress: &dyn Progress,
     report: &mut Report,
 ) -> Settlement {
-    progress.set_total(plan.planned_retrievals() as u64);
+    let mut total = plan.planned_retrievals() as u64;
+    let mut done = 0;
+    progress.set_total(total);
     progress.message("retrieving cases");
     let mut admission = Admission::new(plan.clone());
     while let Some((number, _source)) = admission.next_case() {
+        if done >= total {
+            // Cases answered `accepted` or `not_found` leave their room to the next ones.
+            total = done + 1;
+            progress.set_total(total);
+        }
+        done += 1;
         match monitor.retrieve(&number, false).await {
             Ok(answer) => {
                 admission.record(match answer {

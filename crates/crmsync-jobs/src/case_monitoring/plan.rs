@@ -14,7 +14,8 @@ use super::tasks::{TaskIntent, needs_task};
 pub struct InvalidLead {
     /// The lead.
     pub lead_id: i64,
-    /// The value as typed (`None`: the field is empty).
+    /// The value as typed (`None`: the field is empty). Not serialised: a mistyped field may hold anything.
+    #[serde(skip_serializing)]
     pub value: Option<String>,
     /// Why it is invalid (`appellate`, `malformed`, `empty`, ...).
     pub kind: &'static str,
@@ -77,8 +78,10 @@ pub struct Plan {
     /// Overflow members that are no longer wanted (not on a lead, invalid, monitored or pending).
     pub stale_overflow: Vec<String>,
     /// The responsible user of each lead, for tasks.
+    #[serde(skip_serializing)]
     pub responsible: BTreeMap<i64, Option<i64>>,
-    /// The remembered state after forgetting what no longer applies.
+    /// The remembered state after forgetting what no longer applies (not serialised: it holds field values).
+    #[serde(skip_serializing)]
     pub state: JobState,
     /// Remembered tasks that are still open.
     pub open_tasks: BTreeSet<i64>,

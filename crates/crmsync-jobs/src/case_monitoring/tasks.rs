@@ -15,7 +15,9 @@ pub struct TaskIntent {
     pub responsible_user_id: Option<i64>,
     /// Why.
     pub reason: TaskReason,
-    /// The value it is about (the field value as typed, or the canonical case not found).
+    /// The value it is about (the field value as typed, or the canonical case not found). Not serialised: a
+    /// mistyped field may hold anything.
+    #[serde(skip_serializing)]
     pub value: String,
     /// A human explanation: why the number is invalid, or how many runs the case was not found.
     pub detail: String,

@@ -1,0 +1,45 @@
+//! `casemon`: keeps CyberJustice watching exactly the valid case numbers on amoCRM leads (seed 000).
+//!
+//! `casemon [--config FILE] [--sandbox] [--test|--dry-run] [--clear] [--json]`
+//!
+//! The job itself is `crmsync_jobs::case_monitoring`; this crate parses the command line and the
+//! configuration, builds the adapters (amoCRM, CyberJustice, storage, Redis), runs the job under a lock as a
+//! journaled process and prints its report. `--sandbox` serves both systems from in-process emulators with sample
+//! data ([`sandbox`]). See `docs/case-monitoring.md`.
+
+mod app;
+pub mod args;
+pub mod config;
+mod output;
+pub mod sandbox;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use crmsync_cli::exit::{self, Failure};
+
+/// Parses the command line, runs, and maps the outcome to the exit code (0 done, 1 failed, 2 bad usage or
+/// configuration, 3 another run holds the lock).
+pub fn main_entry() -> ExitCode {
+    let args = match args::Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                exit::BAD_USAGE
+            } else {
+                exit::SUCCESS
+            };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    crmsync_cli::logging::init(&args.common);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return exit::finish(Err(Failure::job(format!("cannot start: {error}")))),
+    };
+    exit::finish(runtime.block_on(app::run(args)))
+}
