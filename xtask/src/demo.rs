@@ -16,11 +16,18 @@ struct Step {
 }
 
 /// The demo, in order. Each integration adds its binary here with `--sandbox`.
-const STEPS: &[Step] = &[Step {
-    title: "Run journal: a tracked job that fails once, is retried by the sweeper, and the journal it leaves",
-    program: &["--package", "crmsync-jobs", "--example", "tracked_sample"],
-    args: &["--db", "target/demo/journal.sqlite"],
-}];
+const STEPS: &[Step] = &[
+    Step {
+        title: "Run journal: a tracked job that fails once, is retried by the sweeper, and the journal it leaves",
+        program: &["--package", "crmsync-jobs", "--example", "tracked_sample"],
+        args: &["--db", "target/demo/journal.sqlite"],
+    },
+    Step {
+        title: "amoCRM client embedded in a service, against the in-process amoCRM emulator",
+        program: &["--package", "crmsync-amocrm", "--example", "embed"],
+        args: &[],
+    },
+];
 
 pub(crate) fn run() -> Result<(), String> {
     let root = shell::workspace_root();
