@@ -23,6 +23,11 @@ const STEPS: &[Step] = &[
         args: &["--db", "target/demo/journal.sqlite"],
     },
     Step {
+        title: "amoCRM client embedded in a service, against the in-process amoCRM emulator",
+        program: &["--package", "crmsync-amocrm", "--example", "embed"],
+        args: &[],
+    },
+    Step {
         title: "Case monitoring (casemon): the plan of a dry run against the amoCRM and CyberJustice emulators",
         program: &["--package", "casemon", "--bin", "casemon"],
         args: &[
