@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use casemon::sandbox::{SANDBOX_TOKEN, SampleSpec, Sandbox, SandboxOptions};
-use crmsync_ports::{KeyValueStore, SetStore};
+use crmsync_ports::{KeyValueStore, LockStore, SetStore};
 use crmsync_redis::{RedisConfig, RedisStores};
 use crmsync_sandbox::cyberjustice::DEFAULT_API_KEY;
 use crmsync_sandbox::faults::{Fault, Injection};
@@ -148,17 +148,33 @@ ttl_s = 30
     }
 }
 
-/// One `casemon --json` process; its exit code and the report it printed.
-async fn run_casemon(config: &Path) -> (i32, Value) {
-    let config = config.to_owned();
-    let output = tokio::task::spawn_blocking(move || {
+/// One `casemon` process with `args`.
+async fn casemon(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_e2e-casemon"))
-            .args(["--config", config.to_str().unwrap(), "--json", "-q"])
+            .args(args)
             .output()
             .unwrap()
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// One `casemon --json` process; its exit code and the report it printed.
+async fn run_casemon(config: &Path) -> (i32, Value) {
+    run_casemon_with(config, &[]).await
+}
+
+/// [`run_casemon`] with extra flags.
+async fn run_casemon_with(config: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec![
+        "--config".to_owned(),
+        config.to_str().unwrap().to_owned(),
+        "--json".to_owned(),
+        "-q".to_owned(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let output = casemon(args).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout
         .lines()
@@ -281,6 +297,17 @@ async fn the_second_run_changes_nothing() {
     let harness = harness("steady", steady_world(), SandboxOptions::default()).await;
     let spec = steady_world();
 
+    let (code, dry) = run_casemon_with(&harness.config, &["--test"]).await;
+    assert_eq!(code, 0, "{dry}");
+    assert_eq!(dry["mode"], "dry_run");
+    assert_eq!(
+        dry["tasks_created"], spec.invalid_leads as u64,
+        "what the run would do"
+    );
+    assert_eq!(mutations(&harness), (0, 0), "a dry run writes nothing");
+    let redis = stores(&harness.redis).await;
+    assert_eq!(redis.key_values.get(STATE).await.unwrap(), None);
+
     let (code, first) = run_casemon(&harness.config).await;
     assert_eq!(code, 0, "{first}");
     assert_eq!(first["removed"], spec.stale_monitored as u64);
@@ -303,7 +330,6 @@ async fn the_second_run_changes_nothing() {
         spec.valid_cases
     );
 
-    let redis = stores(&harness.redis).await;
     let state_before = redis.key_values.get(STATE).await.unwrap();
     assert!(state_before.is_some());
     let state_before_sets = end_state(&harness).await;
@@ -399,4 +425,33 @@ async fn under_faults_the_runs_converge_to_the_clean_end_state() {
         "some faulty runs fail"
     );
     assert_eq!(end_state(&faulty).await, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_lock_exits_3_and_a_bad_config_exits_2() {
+    let harness = harness("exit-codes", steady_world(), SandboxOptions::default()).await;
+    let redis = stores(&harness.redis).await;
+    let lease = redis
+        .locks
+        .try_acquire("casemon:sync", "other-host:42", Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    let output = casemon(vec![
+        "--config".into(),
+        harness.config.to_str().unwrap().into(),
+    ])
+    .await;
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("other-host:42"), "{stderr}");
+    assert_eq!(mutations(&harness), (0, 0));
+    redis.locks.release(&lease).await.unwrap();
+
+    let broken = harness.config.with_file_name("broken.toml");
+    let text = std::fs::read_to_string(&harness.config).unwrap();
+    std::fs::write(&broken, text.replace("case_field_id", "case_field")).unwrap();
+    let output = casemon(vec!["--config".into(), broken.to_str().unwrap().into()]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("case_field"));
 }

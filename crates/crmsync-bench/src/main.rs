@@ -3,6 +3,7 @@
 //! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to figures of one area.
 
 mod amocrm;
+mod casemon;
 mod journal;
 mod lock;
 mod report;
@@ -31,6 +32,7 @@ type Area = (&'static str, fn(&mut Report) -> anyhow::Result<()>);
 /// Every benchmark area, in the order they run.
 const AREAS: &[Area] = &[
     ("amocrm", amocrm::run),
+    ("casemon", casemon::run),
     ("journal", journal::run),
     ("lock", lock::run),
 ];
