@@ -461,6 +461,59 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 impl SettingsDraft {
+    /// Parses only the template with its case, look-alike and placeholder options (what a preview needs).
+    pub fn parse_template(&self) -> Result<Template, SettingsErrors> {
+        let mut errors = Errors::default();
+        let case = match self.case.as_deref().map(str::parse::<CaseMode>) {
+            Some(Ok(case)) => case,
+            Some(Err(reason)) => {
+                errors.add("case", reason);
+                CaseMode::default()
+            }
+            None => CaseMode::default(),
+        };
+        let placeholders = self
+            .placeholders
+            .iter()
+            .filter_map(|spec| {
+                spec.parse::<PlaceholderSpec>()
+                    .map_err(|reason| errors.add("placeholders", reason))
+                    .ok()
+            })
+            .collect();
+        let settings = CouponSettings {
+            template: self.template.clone().unwrap_or_default(),
+            count: 1,
+            case,
+            exclude_lookalikes: self.exclude_lookalikes.unwrap_or(false),
+            placeholders,
+            coupon: CouponFields {
+                discount_id: 1,
+                coupon_type: CouponType::OneOrder,
+                active: true,
+                active_from: None,
+                active_to: None,
+                max_uses: None,
+                user_id: None,
+                description: None,
+            },
+        };
+        let placeholders = settings.build_placeholders(&mut errors);
+        if settings.template.is_empty() {
+            errors.add("template", "required");
+        } else if errors.0.is_empty() {
+            match Template::parse(
+                &settings.template,
+                &placeholders,
+                settings.exclude_lookalikes,
+            ) {
+                Ok(template) => return Ok(template),
+                Err(error) => errors.add("template", error.to_string()),
+            }
+        }
+        Err(SettingsErrors(sorted(errors.0)))
+    }
+
     /// Turns the draft into checked settings, or lists every problem.
     pub fn validate(self) -> Result<ValidSettings, SettingsErrors> {
         let mut errors = Errors::default();

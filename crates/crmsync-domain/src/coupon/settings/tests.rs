@@ -308,3 +308,24 @@ fn stored_settings_round_trip_through_json_and_reject_unknown_keys() {
     extra["surprise"] = serde_json::json!(1);
     assert!(serde_json::from_value::<CouponSettings>(extra).is_err());
 }
+
+#[test]
+fn a_preview_parses_only_the_template_options() {
+    let preview = SettingsDraft {
+        template: Some("$$-@".into()),
+        case: Some("mixed".into()),
+        ..SettingsDraft::default()
+    };
+    assert_eq!(
+        preview.parse_template().unwrap().capacity().value(),
+        52 * 52 * 66
+    );
+    let empty = SettingsDraft::default().parse_template().unwrap_err();
+    assert!(empty.has("template"));
+    let bad = SettingsDraft {
+        template: Some("#".into()),
+        placeholders: vec!["#=latin".into()],
+        ..SettingsDraft::default()
+    };
+    assert!(bad.parse_template().unwrap_err().has("placeholders"));
+}
