@@ -2,6 +2,7 @@
 //!
 //! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to figures of one area.
 
+mod coupons;
 mod journal;
 mod lock;
 mod report;
@@ -28,7 +29,11 @@ struct Args {
 type Area = (&'static str, fn(&mut Report) -> anyhow::Result<()>);
 
 /// Every benchmark area, in the order they run.
-const AREAS: &[Area] = &[("journal", journal::run), ("lock", lock::run)];
+const AREAS: &[Area] = &[
+    ("journal", journal::run),
+    ("lock", lock::run),
+    ("coupons", coupons::run),
+];
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();

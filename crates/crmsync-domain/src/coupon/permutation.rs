@@ -1,10 +1,11 @@
 //! A keyed pseudo-random permutation of `[0, n)`: a Feistel network with cycle walking.
 //!
-//! The network works on the smallest power of two `2^b ≥ n`, split into halves of `⌈b/2⌉` and `⌊b/2⌋` bits
-//! that alternate (as in NIST FF1), so the power of two is less than `2n` and cycle walking — applying the
-//! network again while the result is `≥ n` — takes fewer than two passes on average. Each of the
-//! [`ROUNDS`] rounds adds SipHash-1-3 of the other half, keyed by a per-round key derived from the
-//! [`PermutationKey`] with SipHash-2-4.
+//! The network works on `[0, a·b)` with `a = ⌈√n⌉` and `b = ⌈n / a⌉` (Black and Rogaway's generalized Feistel,
+//! the structure of NIST FF1 with arbitrary moduli): a value is split into `(x / b, x mod b)`, and the halves'
+//! moduli alternate each round. Since `a·b − n < a ≤ √n + 1`, cycle walking — applying the network again while
+//! the result is `≥ n` — almost never needs a second pass. Each of the [`ROUNDS`] rounds adds SipHash-1-3 of the
+//! other half, keyed by a per-round key derived from the [`PermutationKey`] with SipHash-2-4, reduced to the
+//! half's modulus by multiplication.
 //!
 //! It makes indices *distinct*, not secret: codes stay guessable in proportion to how much of the index space is
 //! used, whatever the key.
@@ -13,6 +14,10 @@ use std::fmt;
 
 use rand::TryCryptoRng;
 use siphasher::sip::{SipHasher13, SipHasher24};
+
+mod round;
+
+use round::RoundFunction;
 
 /// Feistel rounds per pass (FF3-1 uses 8, FF1 10).
 pub const ROUNDS: usize = 8;
@@ -72,8 +77,8 @@ impl PermutationKey {
         Ok(Self(bytes))
     }
 
-    /// A SipHash-1-3 hasher keyed by a sub-key of this key for `(label, index)`.
-    pub(crate) fn derive(&self, label: u64, index: u64) -> SipHasher13 {
+    /// A 128-bit sub-key of this key for `(label, index)`, derived with SipHash-2-4.
+    fn subkey(&self, label: u64, index: u64) -> (u64, u64) {
         let master = SipHasher24::new_with_key(&self.0);
         let mut input = [0u8; 17];
         input[..8].copy_from_slice(&label.to_le_bytes());
@@ -81,11 +86,12 @@ impl PermutationKey {
         let k0 = master.hash(&input);
         input[16] = 1;
         let k1 = master.hash(&input);
-        SipHasher13::new_with_keys(k0, k1)
+        (k0, k1)
     }
 
     pub(crate) fn free_positions_hasher(&self) -> SipHasher13 {
-        self.derive(FREE_LABEL, 0)
+        let (k0, k1) = self.subkey(FREE_LABEL, 0);
+        SipHasher13::new_with_keys(k0, k1)
     }
 }
 
@@ -93,9 +99,13 @@ impl PermutationKey {
 #[derive(Clone)]
 pub struct IndexPermutation {
     domain: u128,
-    left_bits: u32,
-    right_bits: u32,
-    rounds: [SipHasher13; ROUNDS],
+    /// The modulus of the left half before the first round.
+    a: u128,
+    /// The modulus of the right half before the first round.
+    b: u128,
+    /// Whether `a·b` fits in a `u64`, so every pass runs in 64-bit arithmetic.
+    narrow: bool,
+    rounds: [RoundFunction; ROUNDS],
 }
 
 impl fmt::Debug for IndexPermutation {
@@ -106,27 +116,30 @@ impl fmt::Debug for IndexPermutation {
     }
 }
 
-fn mask(bits: u32) -> u64 {
-    if bits >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << bits) - 1
-    }
+/// `r · modulus / 2^64`: a 64-bit hash mapped onto `[0, modulus)` without division (`modulus ≤ 2^64`).
+#[inline]
+fn reduce(r: u64, modulus: u128) -> u128 {
+    (u128::from(r) * modulus) >> 64
 }
 
 impl IndexPermutation {
     /// The permutation of `[0, domain)` for `key`. A domain of 0 is empty: nothing maps.
     pub fn new(key: &PermutationKey, domain: u128) -> Self {
-        let bits = if domain <= 1 {
-            0
-        } else {
-            128 - (domain - 1).leading_zeros()
-        };
+        let root = domain.isqrt();
+        let a = if root * root < domain { root + 1 } else { root }.max(1);
+        let b = domain.div_ceil(a).max(1);
+        let narrow = a
+            .checked_mul(b)
+            .is_some_and(|ab| ab <= u128::from(u64::MAX));
         Self {
             domain,
-            left_bits: bits.div_ceil(2),
-            right_bits: bits / 2,
-            rounds: std::array::from_fn(|round| key.derive(ROUND_LABEL, round as u64)),
+            a,
+            b,
+            narrow,
+            rounds: std::array::from_fn(|round| {
+                let (k0, k1) = key.subkey(ROUND_LABEL, round as u64);
+                RoundFunction::new(k0, k1)
+            }),
         }
     }
 
@@ -137,14 +150,23 @@ impl IndexPermutation {
 
     /// Where `index` goes; `None` when it is outside the domain.
     pub fn permute(&self, index: u128) -> Option<u128> {
-        self.walk(index, |x| self.encrypt(x))
+        if self.narrow {
+            self.walk(index, |x| u128::from(self.encrypt_narrow(x as u64)))
+        } else {
+            self.walk(index, |x| self.encrypt_wide(x))
+        }
     }
 
     /// The index that [`IndexPermutation::permute`] sends to `value`; `None` outside the domain.
     pub fn invert(&self, value: u128) -> Option<u128> {
-        self.walk(value, |x| self.decrypt(x))
+        if self.narrow {
+            self.walk(value, |x| u128::from(self.decrypt_narrow(x as u64)))
+        } else {
+            self.walk(value, |x| self.decrypt_wide(x))
+        }
     }
 
+    #[inline]
     fn walk(&self, start: u128, pass: impl Fn(u128) -> u128) -> Option<u128> {
         if start >= self.domain {
             return None;
@@ -158,35 +180,76 @@ impl IndexPermutation {
         }
     }
 
+    /// One pass in 64-bit arithmetic (`a·b < 2^64`, so both moduli are below 2^32).
     #[inline]
-    fn round(&self, round: usize, half: u64) -> u64 {
-        self.rounds[round].hash(&half.to_le_bytes())
+    fn encrypt_narrow(&self, x: u64) -> u64 {
+        let (a, b) = (self.a as u64, self.b as u64);
+        let (mut left, mut right) = (x / b, x % b);
+        let (mut m_left, mut m_right) = (a, b);
+        for round in &self.rounds {
+            let mut sum = left + (reduce(round.hash_u64(right), u128::from(m_left)) as u64);
+            if sum >= m_left {
+                sum -= m_left;
+            }
+            left = right;
+            right = sum;
+            std::mem::swap(&mut m_left, &mut m_right);
+        }
+        left * b + right
     }
 
-    fn encrypt(&self, x: u128) -> u128 {
-        let (mut wa, mut wb) = (self.left_bits, self.right_bits);
-        let mut a = (x >> wb) as u64;
-        let mut b = (x as u64) & mask(wb);
-        for round in 0..ROUNDS {
-            let c = a.wrapping_add(self.round(round, b)) & mask(wa);
-            a = b;
-            b = c;
-            std::mem::swap(&mut wa, &mut wb);
+    #[inline]
+    fn decrypt_narrow(&self, x: u64) -> u64 {
+        let (a, b) = (self.a as u64, self.b as u64);
+        let (mut left, mut right) = (x / b, x % b);
+        let (mut m_left, mut m_right) = (a, b);
+        for round in self.rounds.iter().rev() {
+            std::mem::swap(&mut m_left, &mut m_right);
+            let r = reduce(round.hash_u64(left), u128::from(m_left)) as u64;
+            let previous = if right >= r {
+                right - r
+            } else {
+                right + m_left - r
+            };
+            right = left;
+            left = previous;
         }
-        (u128::from(a) << wb) | u128::from(b)
+        left * b + right
     }
 
-    fn decrypt(&self, x: u128) -> u128 {
-        let (mut wa, mut wb) = (self.left_bits, self.right_bits);
-        let mut a = (x >> wb) as u64;
-        let mut b = (x as u64) & mask(wb);
-        for round in (0..ROUNDS).rev() {
-            let previous_a = b.wrapping_sub(self.round(round, a)) & mask(wb);
-            b = a;
-            a = previous_a;
-            std::mem::swap(&mut wa, &mut wb);
+    /// One pass in 128-bit arithmetic, for domains beyond `2^64`.
+    fn encrypt_wide(&self, x: u128) -> u128 {
+        let (mut left, mut right) = (x / self.b, x % self.b);
+        let (mut m_left, mut m_right) = (self.a, self.b);
+        for round in &self.rounds {
+            let r = reduce(round.hash_u128(right), m_left);
+            let sum = if left >= m_left - r {
+                left - (m_left - r)
+            } else {
+                left + r
+            };
+            left = right;
+            right = sum;
+            std::mem::swap(&mut m_left, &mut m_right);
         }
-        (u128::from(a) << wb) | u128::from(b)
+        left * self.b + right
+    }
+
+    fn decrypt_wide(&self, x: u128) -> u128 {
+        let (mut left, mut right) = (x / self.b, x % self.b);
+        let (mut m_left, mut m_right) = (self.a, self.b);
+        for round in self.rounds.iter().rev() {
+            std::mem::swap(&mut m_left, &mut m_right);
+            let r = reduce(round.hash_u128(left), m_left);
+            let previous = if right >= r {
+                right - r
+            } else {
+                right + (m_left - r)
+            };
+            right = left;
+            left = previous;
+        }
+        left * self.b + right
     }
 }
 

@@ -12,7 +12,7 @@ CREATE TABLE coupons (
     max_uses    INTEGER CHECK (max_uses > 0),
     user_id     INTEGER CHECK (user_id > 0),
     description TEXT,
-    process_id  INTEGER REFERENCES processes (id) ON DELETE SET NULL,
+    process_id  INTEGER, -- the generating run (processes.id); not a foreign key, as on PostgreSQL
     created_at  TEXT    NOT NULL,
     CHECK (active_from IS NULL OR active_to IS NULL OR active_from < active_to)
 );

@@ -1,4 +1,8 @@
 //! Coupons on PostgreSQL: each chunk is one insert statement in the transaction that advances the run's journal.
+//!
+//! The number of inserted codes is the command tag's row count, which for `ON CONFLICT DO NOTHING` counts only
+//! the rows actually inserted — the same number `RETURNING code` would yield, without sending every code back
+//! (measured: `RETURNING code` made a 300,000-row insert about 25 % slower).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,8 +19,8 @@ use crate::error::{sql_error, too_large};
 /// How a chunk's codes reach the `coupons` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PgInsertStrategy {
-    /// `INSERT … SELECT unnest($1::text[]) … ON CONFLICT (code) DO NOTHING RETURNING code`: one statement, one
-    /// round trip. The default: `coupons.persist_1m_postgres_s` measured it faster than [`Self::CopyMerge`].
+    /// `INSERT … SELECT … FROM unnest($1::text[]) … ON CONFLICT (code) DO NOTHING`: one statement, one round
+    /// trip. The default: `coupons.persist_1m_postgres_s` measured it faster than [`Self::CopyMerge`].
     #[default]
     Unnest,
     /// `COPY` into a temporary staging table, then `INSERT … SELECT … ON CONFLICT (code) DO NOTHING` from it.
@@ -91,17 +95,17 @@ async fn insert_unnest(
     at: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let stored = StoredFields::of(fields)?;
-    let query = sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+    let query = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO coupons ({INSERT_COLUMNS}) \
-         SELECT c, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM unnest($1::text[]) WITH ORDINALITY AS u(c, n) \
-         ORDER BY n ON CONFLICT (code) DO NOTHING RETURNING code"
+         SELECT c, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM unnest($1::text[]) AS c \
+         ON CONFLICT (code) DO NOTHING"
     )))
     .bind(codes);
-    let inserted = bind_fields!(query, stored, fields, process, at)
-        .fetch_all(&mut *conn)
+    let result = bind_fields!(query, stored, fields, process, at)
+        .execute(&mut *conn)
         .await
         .map_err(|e| sql_error(BACKEND, e))?;
-    Ok(inserted.len() as u64)
+    Ok(result.rows_affected())
 }
 
 /// Escapes a value for `COPY … FROM STDIN` text format.
@@ -144,20 +148,21 @@ async fn insert_copy_merge(
         .await
         .map_err(|e| sql_error(BACKEND, e))?;
     copy.finish().await.map_err(|e| sql_error(BACKEND, e))?;
-    let query = sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+    let query = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO coupons ({INSERT_COLUMNS}) \
          SELECT code, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM coupon_stage ORDER BY n \
-         ON CONFLICT (code) DO NOTHING RETURNING code"
+         ON CONFLICT (code) DO NOTHING"
     )));
     let inserted = bind_fields!(query, stored, fields, process, at)
-        .fetch_all(&mut *conn)
+        .execute(&mut *conn)
         .await
-        .map_err(|e| sql_error(BACKEND, e))?;
+        .map_err(|e| sql_error(BACKEND, e))?
+        .rows_affected();
     sqlx::query("TRUNCATE coupon_stage")
         .execute(&mut *conn)
         .await
         .map_err(|e| sql_error(BACKEND, e))?;
-    Ok(inserted.len() as u64)
+    Ok(inserted)
 }
 
 #[async_trait]

@@ -2,7 +2,8 @@
 //!
 //! The codes travel as one JSON array expanded by `json_each`, so a chunk is one statement whatever its size
 //! (bound variables are limited to 32,766 per statement). `ON CONFLICT (code) DO NOTHING` skips only codes that
-//! already exist; `INSERT OR IGNORE` would also drop rows that break any other constraint, silently.
+//! already exist; `INSERT OR IGNORE` would also drop rows that break any other constraint, silently. The count of
+//! inserted codes is `changes()`, which counts only the rows actually inserted.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -41,11 +42,11 @@ async fn insert(
         field: "codes",
         reason: e.to_string(),
     })?;
-    let inserted: Vec<String> = sqlx::query_scalar(
+    let result = sqlx::query(
         "INSERT INTO coupons (code, discount_id, coupon_type, active, active_from, active_to, max_uses, user_id, \
          description, process_id, created_at) \
          SELECT value, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM json_each($1) WHERE true ORDER BY key \
-         ON CONFLICT (code) DO NOTHING RETURNING code",
+         ON CONFLICT (code) DO NOTHING",
     )
     .bind(codes)
     .bind(stored.discount_id)
@@ -58,10 +59,10 @@ async fn insert(
     .bind(fields.description.as_deref())
     .bind(process.map(|p| p.0))
     .bind(timestamp(at))
-    .fetch_all(&mut *conn)
+    .execute(&mut *conn)
     .await
     .map_err(|e| sql_error(BACKEND, e))?;
-    Ok(inserted.len() as u64)
+    Ok(result.rows_affected())
 }
 
 #[async_trait]
