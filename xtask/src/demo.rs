@@ -16,11 +16,53 @@ struct Step {
 }
 
 /// The demo, in order. Each integration adds its binary here with `--sandbox`.
-const STEPS: &[Step] = &[Step {
-    title: "Run journal: a tracked job that fails once, is retried by the sweeper, and the journal it leaves",
-    program: &["--package", "crmsync-jobs", "--example", "tracked_sample"],
-    args: &["--db", "target/demo/journal.sqlite"],
-}];
+const STEPS: &[Step] = &[
+    Step {
+        title: "Run journal: a tracked job that fails once, is retried by the sweeper, and the journal it leaves",
+        program: &["--package", "crmsync-jobs", "--example", "tracked_sample"],
+        args: &["--db", "target/demo/journal.sqlite"],
+    },
+    Step {
+        title: "Coupons: preview a template (free draws, nothing stored)",
+        program: COUPONS,
+        args: &["--sandbox", "preview", "SALE-$$$-###", "-n", "5"],
+    },
+    Step {
+        title: "Coupons: generate 300 unique codes as a journaled run on SQLite (target/demo/coupons.sqlite)",
+        program: COUPONS,
+        args: &[
+            "--sandbox",
+            "generate",
+            "--template",
+            "SALE-$$$-###",
+            "--count",
+            "300",
+            "--discount",
+            "1",
+        ],
+    },
+    Step {
+        title: "Coupons: the runs in the journal",
+        program: COUPONS,
+        args: &["--sandbox", "list", "--limit", "5"],
+    },
+    Step {
+        title: "Coupons: export the latest run as CSV",
+        program: COUPONS,
+        args: &[
+            "--sandbox",
+            "export",
+            "latest",
+            "--format",
+            "csv",
+            "--output",
+            "target/demo/coupons.csv",
+        ],
+    },
+];
+
+/// The `coupons` binary.
+const COUPONS: &[&str] = &["--package", "coupons", "--bin", "coupons"];
 
 pub(crate) fn run() -> Result<(), String> {
     let root = shell::workspace_root();

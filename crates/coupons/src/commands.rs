@@ -103,7 +103,19 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 write @ ExportError::Write(_) => Failure::job(write),
             })?;
             tracing::info!(process = %id, written, "coupons exported");
-            Ok(())
+            match &args.output {
+                Some(path) => print(
+                    json,
+                    &serde_json::json!({"process": id, "written": written}),
+                    || {
+                        format!(
+                            "exported {written} coupons of process {id} to {}\n",
+                            path.display()
+                        )
+                    },
+                ),
+                None => Ok(()),
+            }
         }
         Command::Serve(args) => {
             let token: SecretString = config.serve.token.clone().ok_or_else(|| {
