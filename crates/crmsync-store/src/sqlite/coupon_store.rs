@@ -17,6 +17,17 @@ use super::{BACKEND, timestamp};
 use crate::coupon_row::{COUPON_COLUMNS, CouponRow, StoredFields, count};
 use crate::error::{sql_error, too_large};
 
+/// Takes the write lock and checks the entry is the expected running attempt holding the expected checkpoint.
+///
+/// SQLite has no JSON equality, and text equality would depend on key order; the checkpoint (a flat object) is
+/// compared member by member instead: same keys, same types, same values.
+const CLAIM: &str = "UPDATE processes SET heartbeat_at = $2 \
+     WHERE id = $1 AND status = 'running' AND attempts = $3 AND json_valid(checkpoint) \
+     AND (SELECT count(*) FROM json_each(checkpoint)) = (SELECT count(*) FROM json_each($4)) \
+     AND NOT EXISTS (SELECT 1 FROM json_each(checkpoint) AS stored WHERE NOT EXISTS ( \
+         SELECT 1 FROM json_each($4) AS wanted \
+         WHERE wanted.key IS stored.key AND wanted.type = stored.type AND wanted.value IS stored.value))";
+
 /// [`CouponStore`] on SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteCouponStore {
@@ -69,17 +80,14 @@ async fn insert(
 impl CouponStore for SqliteCouponStore {
     async fn commit_chunk<'a>(&self, chunk: &ChunkCommit<'a>) -> Result<ChunkOutcome, StoreError> {
         let mut tx = self.pool.begin().await.map_err(|e| sql_error(BACKEND, e))?;
-        let claimed = sqlx::query(
-            "UPDATE processes SET heartbeat_at = $2 \
-             WHERE id = $1 AND status = 'running' AND attempts = $3 AND json(checkpoint) = json($4)",
-        )
-        .bind(chunk.process.0)
-        .bind(timestamp(chunk.at))
-        .bind(i64::from(chunk.attempts))
-        .bind(Json(chunk.expected_checkpoint))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| sql_error(BACKEND, e))?;
+        let claimed = sqlx::query(CLAIM)
+            .bind(chunk.process.0)
+            .bind(timestamp(chunk.at))
+            .bind(i64::from(chunk.attempts))
+            .bind(Json(chunk.expected_checkpoint))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| sql_error(BACKEND, e))?;
         if claimed.rows_affected() != 1 {
             tx.rollback().await.map_err(|e| sql_error(BACKEND, e))?;
             return Ok(ChunkOutcome::Stale);
@@ -169,5 +177,71 @@ impl CouponStore for SqliteCouponStore {
         .await
         .map_err(|e| sql_error(BACKEND, e))?;
         rows.into_iter().map(StoredCoupon::try_from).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use crmsync_domain::coupon::CouponType;
+    use crmsync_domain::{NewProcess, ProcessKind};
+    use crmsync_ports::ProcessStore;
+    use serde_json::json;
+
+    use super::*;
+    use crate::sqlite::{SqliteProcessStore, open};
+
+    #[tokio::test]
+    async fn the_checkpoint_matches_whatever_its_stored_key_order() {
+        let dir = std::env::temp_dir().join(format!("crmsync-sqlite-claim-{}", std::process::id()));
+        let pool = open(&dir.join("claim.sqlite")).await.unwrap();
+        let processes = SqliteProcessStore::new(pool.clone());
+        let created = processes
+            .create(NewProcess {
+                kind: ProcessKind::new("test.coupons").unwrap(),
+                settings: json!({}),
+                total: Some(1),
+            })
+            .await
+            .unwrap();
+        let mut running = created.clone();
+        running.start(Utc::now()).unwrap();
+        running.set_checkpoint(json!({"a": 1, "b": "x"})).unwrap();
+        assert!(
+            processes
+                .save(&running, Expected::from(&created))
+                .await
+                .unwrap()
+        );
+        sqlx::query("UPDATE processes SET checkpoint = '{ \"b\": \"x\", \"a\": 1 }' WHERE id = $1")
+            .bind(running.id().0)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let fields = CouponFields {
+            discount_id: 1,
+            coupon_type: CouponType::OneOrder,
+            active: true,
+            active_from: None,
+            active_to: None,
+            max_uses: None,
+            user_id: None,
+            description: None,
+        };
+        let codes = vec!["K-1".to_owned()];
+        let outcome = SqliteCouponStore::new(pool)
+            .commit_chunk(&ChunkCommit {
+                process: running.id(),
+                attempts: running.attempts(),
+                expected_checkpoint: &json!({"a": 1, "b": "x"}),
+                next_checkpoint: &json!({"a": 2, "b": "x"}),
+                fields: &fields,
+                codes: &codes,
+                at: Utc::now(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(outcome, ChunkOutcome::Committed { inserted: 1 });
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

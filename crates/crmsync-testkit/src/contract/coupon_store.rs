@@ -171,6 +171,25 @@ async fn stale_writers_write_nothing(processes: &dyn ProcessStore, coupons: &dyn
         ChunkOutcome::Stale,
         "the checkpoint moved on"
     );
+    let mut one_more_key = checkpoint(1);
+    one_more_key["extra"] = json!(true);
+    let mut wrong_type = checkpoint(1);
+    wrong_type["version"] = json!("1");
+    for expected in [one_more_key, wrong_type, json!({"next_index": "1"})] {
+        let outcome = coupons
+            .commit_chunk(&ChunkCommit {
+                process: process.id(),
+                attempts: process.attempts(),
+                expected_checkpoint: &expected,
+                next_checkpoint: &checkpoint(2),
+                fields: &fields(),
+                codes: &codes(&["S-6"]),
+                at: now(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(outcome, ChunkOutcome::Stale, "{expected}");
+    }
     let mut other_attempt = process.clone();
     other_attempt.fail("x", Utc::now()).unwrap();
     other_attempt.requeue().unwrap();
@@ -197,7 +216,7 @@ async fn stale_writers_write_nothing(processes: &dyn ProcessStore, coupons: &dyn
         ChunkOutcome::Stale,
         "no longer running"
     );
-    for code in ["S-2", "S-3", "S-4", "S-5"] {
+    for code in ["S-2", "S-3", "S-4", "S-5", "S-6"] {
         assert!(coupons.find(code).await.unwrap().is_none(), "{code}");
     }
     let stored = processes.get(process.id()).await.unwrap().unwrap();
