@@ -27,7 +27,47 @@ const STEPS: &[Step] = &[
         program: &["--package", "crmsync-amocrm", "--example", "embed"],
         args: &[],
     },
+    Step {
+        title: "Coupons: preview a template (free draws, nothing stored)",
+        program: COUPONS,
+        args: &["--sandbox", "preview", "SALE-$$$-###", "-n", "5"],
+    },
+    Step {
+        title: "Coupons: generate 300 unique codes as a journaled run on SQLite (target/demo/coupons.sqlite)",
+        program: COUPONS,
+        args: &[
+            "--sandbox",
+            "generate",
+            "--template",
+            "SALE-$$$-###",
+            "--count",
+            "300",
+            "--discount",
+            "1",
+        ],
+    },
+    Step {
+        title: "Coupons: the runs in the journal",
+        program: COUPONS,
+        args: &["--sandbox", "list", "--limit", "5"],
+    },
+    Step {
+        title: "Coupons: export the latest run as CSV",
+        program: COUPONS,
+        args: &[
+            "--sandbox",
+            "export",
+            "latest",
+            "--format",
+            "csv",
+            "--output",
+            "target/demo/coupons.csv",
+        ],
+    },
 ];
+
+/// The `coupons` binary.
+const COUPONS: &[&str] = &["--package", "coupons", "--bin", "coupons"];
 
 pub(crate) fn run() -> Result<(), String> {
     let root = shell::workspace_root();

@@ -3,6 +3,7 @@
 //! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to figures of one area.
 
 mod amocrm;
+mod coupons;
 mod journal;
 mod lock;
 mod report;
@@ -33,6 +34,7 @@ const AREAS: &[Area] = &[
     ("amocrm", amocrm::run),
     ("journal", journal::run),
     ("lock", lock::run),
+    ("coupons", coupons::run),
 ];
 
 fn main() -> anyhow::Result<()> {
