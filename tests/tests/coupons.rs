@@ -263,7 +263,11 @@ fn wait_for_progress(scratch: &Scratch, child: &mut Child) -> String {
     loop {
         assert!(Instant::now() < deadline, "no chunk was committed");
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("the run ended before it could be stopped: {status}");
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+            }
+            panic!("the run ended before it could be stopped: {status}\n{stderr}");
         }
         let output = scratch.run(&["--json", "list", "--limit", "1"]);
         if output.status.success()

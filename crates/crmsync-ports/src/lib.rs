@@ -26,6 +26,7 @@ pub use process_store::{Expected, Heartbeat, ProcessFilter, ProcessStore};
 pub use progress::{NoProgress, Progress};
 pub use set_store::SetStore;
 
+#[cfg(any(test, feature = "mocks"))]
 pub use coupon_store::MockCouponStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use crm::MockCrmClient;

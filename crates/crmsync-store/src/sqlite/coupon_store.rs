@@ -79,7 +79,7 @@ async fn insert(
 #[async_trait]
 impl CouponStore for SqliteCouponStore {
     async fn commit_chunk<'a>(&self, chunk: &ChunkCommit<'a>) -> Result<ChunkOutcome, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(|e| sql_error(BACKEND, e))?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let claimed = sqlx::query(CLAIM)
             .bind(chunk.process.0)
             .bind(timestamp(chunk.at))
@@ -135,7 +135,7 @@ impl CouponStore for SqliteCouponStore {
     }
 
     async fn import(&self, fields: &CouponFields, codes: &[String]) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(|e| sql_error(BACKEND, e))?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let inserted = insert(&mut tx, fields, codes, None, Utc::now()).await?;
         tx.commit().await.map_err(|e| sql_error(BACKEND, e))?;
         Ok(inserted)
