@@ -28,6 +28,43 @@ const STEPS: &[Step] = &[
         args: &[],
     },
     Step {
+        title: "Coupons: preview a template (free draws, nothing stored)",
+        program: COUPONS,
+        args: &["--sandbox", "preview", "SALE-$$$-###", "-n", "5"],
+    },
+    Step {
+        title: "Coupons: generate 300 unique codes as a journaled run on SQLite (target/demo/coupons.sqlite)",
+        program: COUPONS,
+        args: &[
+            "--sandbox",
+            "generate",
+            "--template",
+            "SALE-$$$-###",
+            "--count",
+            "300",
+            "--discount",
+            "1",
+        ],
+    },
+    Step {
+        title: "Coupons: the runs in the journal",
+        program: COUPONS,
+        args: &["--sandbox", "list", "--limit", "5"],
+    },
+    Step {
+        title: "Coupons: export the latest run as CSV",
+        program: COUPONS,
+        args: &[
+            "--sandbox",
+            "export",
+            "latest",
+            "--format",
+            "csv",
+            "--output",
+            "target/demo/coupons.csv",
+        ],
+    },
+    Step {
         title: "Case monitoring (casemon): the plan of a dry run against the amoCRM and CyberJustice emulators",
         program: &["--package", "casemon", "--bin", "casemon"],
         args: &[
@@ -43,6 +80,9 @@ const STEPS: &[Step] = &[
         args: &["--sandbox", "--config", "crates/casemon/sandbox.toml"],
     },
 ];
+
+/// The `coupons` binary.
+const COUPONS: &[&str] = &["--package", "coupons", "--bin", "coupons"];
 
 pub(crate) fn run() -> Result<(), String> {
     let root = shell::workspace_root();

@@ -4,6 +4,7 @@
 
 mod amocrm;
 mod casemon;
+mod coupons;
 mod journal;
 mod lock;
 mod report;
@@ -35,6 +36,7 @@ const AREAS: &[Area] = &[
     ("casemon", casemon::run),
     ("journal", journal::run),
     ("lock", lock::run),
+    ("coupons", coupons::run),
 ];
 
 fn main() -> anyhow::Result<()> {

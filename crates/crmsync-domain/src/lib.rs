@@ -4,6 +4,7 @@
 //! keep them valid. Adapters translate to and from these types; jobs compute plans from them.
 
 pub mod case_number;
+pub mod coupon;
 pub mod crm;
 pub mod phone;
 pub mod process;

@@ -3,6 +3,7 @@
 //! - [`tracking`]: `run_tracked` journals a run as a [`Process`](crmsync_domain::Process): start, heartbeat,
 //!   progress, checkpoint, finish with the error on failure.
 //! - [`case_monitoring`]: keeps CyberJustice watching exactly the valid case numbers on amoCRM leads.
+//! - [`coupons`]: coupon generation (seed 003) as a step-driven, resumable process.
 //! - [`lock`]: runs a job under a [`LockStore`](crmsync_ports::LockStore) lease that is renewed while held and
 //!   released on every exit path.
 //! - [`sweeper`]: retries runs that failed or stopped heart-beating, with a maximum number of attempts and
@@ -11,6 +12,7 @@
 //! - [`shutdown`]: a signal that asks running jobs to stop.
 
 pub mod case_monitoring;
+pub mod coupons;
 pub mod lock;
 pub mod shutdown;
 pub mod stats;

@@ -4,7 +4,10 @@
 //! - [`postgres`]: production adapters on PostgreSQL, with embedded migrations.
 //! - [`sqlite`]: embedded adapters on a SQLite file, with embedded migrations.
 //! - [`Stores`]: the journal, sets and key-value store of one backend, chosen by URL.
+//! - [`CouponStores`]: the journal and the coupon table of one backend, chosen by URL.
 
+mod coupon_row;
+mod coupon_stores;
 mod error;
 pub mod memory;
 pub mod postgres;
@@ -12,4 +15,5 @@ mod process_row;
 pub mod sqlite;
 mod stores;
 
+pub use coupon_stores::CouponStores;
 pub use stores::{StorageUrlError, Stores};

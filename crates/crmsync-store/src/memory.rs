@@ -2,11 +2,13 @@
 //!
 //! Every type is cheap to clone; clones share state. Nothing survives the process.
 
+mod coupon_store;
 mod key_value;
 mod lock;
 mod process_store;
 mod set_store;
 
+pub use coupon_store::MemoryCouponStore;
 pub use key_value::MemoryKeyValueStore;
 pub use lock::MemoryLockStore;
 pub use process_store::MemoryProcessStore;

@@ -1,9 +1,11 @@
-//! Production adapters on PostgreSQL: the run journal, named sets and key-value pairs.
+//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs and coupons.
 
+mod coupon_store;
 mod key_value;
 mod process_store;
 mod set_store;
 
+pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use key_value::PgKeyValueStore;
 pub use process_store::PgProcessStore;
 pub use set_store::PgSetStore;

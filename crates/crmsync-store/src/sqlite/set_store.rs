@@ -25,7 +25,7 @@ impl SqliteSetStore {
         set: &str,
         members: &[String],
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(|e| sql_error(BACKEND, e))?;
+        let mut tx = super::begin_write(&self.pool).await?;
         let mut changed = 0;
         for member in members {
             let result = sqlx::query(sql)
