@@ -7,6 +7,7 @@
 mod error;
 mod key_value;
 mod lock;
+mod org;
 mod process_store;
 mod progress;
 mod set_store;
@@ -14,6 +15,10 @@ mod set_store;
 pub use error::StoreError;
 pub use key_value::KeyValueStore;
 pub use lock::{LockLease, LockStore};
+pub use org::{
+    OrgCounts, OrgSource, OrgStore, Page, PositionChanges, PositionRemap, PositionRename,
+    PositionsWritten, SourceError,
+};
 pub use process_store::{Expected, Heartbeat, ProcessFilter, ProcessStore};
 pub use progress::{NoProgress, Progress};
 pub use set_store::SetStore;
@@ -22,6 +27,8 @@ pub use set_store::SetStore;
 pub use key_value::MockKeyValueStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use lock::MockLockStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use org::{MockOrgSource, MockOrgStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use process_store::MockProcessStore;
 #[cfg(any(test, feature = "mocks"))]

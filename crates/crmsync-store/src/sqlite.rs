@@ -3,10 +3,12 @@
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
 mod key_value;
+mod org_store;
 mod process_store;
 mod set_store;
 
 pub use key_value::SqliteKeyValueStore;
+pub use org_store::SqliteOrgStore;
 pub use process_store::SqliteProcessStore;
 pub use set_store::SqliteSetStore;
 
