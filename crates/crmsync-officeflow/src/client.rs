@@ -386,8 +386,16 @@ impl OrgSource for OfficeflowClient {
     ) -> Result<Page<String>, SourceError> {
         let mut query = self.page_query(cursor);
         query.push(("tagid", tag_id.to_owned()));
-        let page: wire::TagUserPage = self.get("tag/users", &query).await?;
-        Ok(page.into_page())
+        match self.get::<wire::TagUserPage>("tag/users", &query).await {
+            Ok(page) => Ok(page.into_page()),
+            Err(OfficeflowError::Refused {
+                code: crate::codes::UNKNOWN_TAG,
+                ..
+            }) => Err(SourceError::NotFound {
+                what: format!("tag {tag_id}"),
+            }),
+            Err(error) => Err(error.into()),
+        }
     }
 
     async fn platforms(&self) -> Result<Vec<String>, SourceError> {

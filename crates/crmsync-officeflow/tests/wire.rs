@@ -338,3 +338,11 @@ fn bad_settings_name_the_field() {
         })
     ));
 }
+
+#[tokio::test]
+async fn members_of_a_tag_deleted_meanwhile_are_not_found() {
+    let emulator = emulator(50).await;
+    let client = client(&emulator);
+    let error = client.tag_users("no-such-tag", None).await.unwrap_err();
+    assert!(matches!(error, SourceError::NotFound { .. }), "{error}");
+}

@@ -48,6 +48,12 @@ pub enum SourceError {
         /// The last failure.
         reason: String,
     },
+    /// The record asked for no longer exists (deleted between two calls).
+    #[error("the office platform no longer has {what}")]
+    NotFound {
+        /// What was asked for (`tag t-7`, ...).
+        what: String,
+    },
     /// The platform answered something outside its contract.
     #[error("the office platform answered {endpoint} unexpectedly: {reason}")]
     Protocol {
@@ -183,6 +189,8 @@ pub struct OrgCounts {
     pub tag_members: u64,
     /// OpenID bindings over all platforms.
     pub user_openids: u64,
+    /// Losing claims on conflicting OpenIDs over all platforms.
+    pub openid_conflict_claims: u64,
 }
 
 /// The local copy of the organisation.
@@ -257,6 +265,16 @@ pub trait OrgStore: Send + Sync {
     /// Removes `remove`, then adds `add`; an added `(platform, openid)` already bound to someone else is left
     /// as it is (not counted).
     async fn write_user_openids(
+        &self,
+        add: &[UserOpenId],
+        remove: &[UserOpenId],
+    ) -> Result<u64, StoreError>;
+
+    /// The losing claims on conflicting OpenIDs of `platform` (claimants that are not the OpenID's user).
+    async fn openid_conflict_claims(&self, platform: &str) -> Result<Vec<UserOpenId>, StoreError>;
+
+    /// Removes `remove`, then adds `add` to the losing claims.
+    async fn write_openid_conflict_claims(
         &self,
         add: &[UserOpenId],
         remove: &[UserOpenId],

@@ -71,6 +71,15 @@ CREATE TABLE officeflow_user_openids (
 ) WITHOUT ROWID;
 CREATE INDEX officeflow_user_openids_by_user ON officeflow_user_openids (platform, username);
 
+-- Claims on an OpenID that lost to another claimant (the OpenID is bound to someone else, or to nobody while
+-- the conflict lasts); kept so an incremental run still sees every claimant of a conflicting OpenID.
+CREATE TABLE officeflow_openid_conflicts (
+    platform TEXT NOT NULL,
+    openid   TEXT NOT NULL,
+    username TEXT NOT NULL,
+    PRIMARY KEY (platform, openid, username)
+) WITHOUT ROWID;
+
 CREATE TABLE officeflow_sync_marks (
     key        TEXT PRIMARY KEY,
     value      INTEGER NOT NULL,

@@ -34,6 +34,7 @@ struct State {
     tag_members: BTreeSet<TagMember>,
     /// (platform, openid) → username.
     openids: BTreeMap<(String, String), String>,
+    conflict_claims: BTreeSet<UserOpenId>,
     marks: BTreeMap<String, i64>,
 }
 
@@ -354,6 +355,31 @@ impl OrgStore for MemoryOrgStore {
         Ok(changed)
     }
 
+    async fn openid_conflict_claims(&self, platform: &str) -> Result<Vec<UserOpenId>, StoreError> {
+        Ok(lock(&self.state)
+            .conflict_claims
+            .iter()
+            .filter(|c| c.platform == platform)
+            .cloned()
+            .collect())
+    }
+
+    async fn write_openid_conflict_claims(
+        &self,
+        add: &[UserOpenId],
+        remove: &[UserOpenId],
+    ) -> Result<u64, StoreError> {
+        let mut state = lock(&self.state);
+        let mut changed = 0;
+        for claim in remove {
+            changed += u64::from(state.conflict_claims.remove(claim));
+        }
+        for claim in add {
+            changed += u64::from(state.conflict_claims.insert(claim.clone()));
+        }
+        Ok(changed)
+    }
+
     async fn sync_mark(&self, key: &str) -> Result<Option<i64>, StoreError> {
         Ok(lock(&self.state).marks.get(key).copied())
     }
@@ -375,6 +401,7 @@ impl OrgStore for MemoryOrgStore {
             tags: len(state.tags.len()),
             tag_members: len(state.tag_members.len()),
             user_openids: len(state.openids.len()),
+            openid_conflict_claims: len(state.conflict_claims.len()),
         })
     }
 }

@@ -590,6 +590,65 @@ impl OrgStore for PgOrgStore {
         Ok(changed)
     }
 
+    async fn openid_conflict_claims(&self, platform: &str) -> Result<Vec<UserOpenId>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT openid, username FROM officeflow_openid_conflicts WHERE platform = $1 ORDER BY openid, username",
+        )
+        .bind(platform)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(openid, username)| UserOpenId {
+                platform: platform.to_owned(),
+                openid,
+                username,
+            })
+            .collect())
+    }
+
+    async fn write_openid_conflict_claims(
+        &self,
+        add: &[UserOpenId],
+        remove: &[UserOpenId],
+    ) -> Result<u64, StoreError> {
+        let split = |o: &UserOpenId| (o.platform.clone(), o.openid.clone(), o.username.clone());
+        let mut tx = self.begin().await?;
+        let mut changed = 0;
+        if !remove.is_empty() {
+            let (platforms, openids, users) = columns(remove, split);
+            changed += sqlx::query(
+                "DELETE FROM officeflow_openid_conflicts o \
+                 USING UNNEST($1::text[], $2::text[], $3::text[]) AS r(p, i, u) \
+                 WHERE o.platform = r.p AND o.openid = r.i AND o.username = r.u",
+            )
+            .bind(platforms)
+            .bind(openids)
+            .bind(users)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        }
+        if !add.is_empty() {
+            let (platforms, openids, users) = columns(add, split);
+            changed += sqlx::query(
+                "INSERT INTO officeflow_openid_conflicts (platform, openid, username) \
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+            )
+            .bind(platforms)
+            .bind(openids)
+            .bind(users)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        }
+        commit(tx).await?;
+        Ok(changed)
+    }
+
     async fn sync_mark(&self, key: &str) -> Result<Option<i64>, StoreError> {
         sqlx::query_scalar("SELECT value FROM officeflow_sync_marks WHERE key = $1")
             .bind(key)
@@ -626,6 +685,10 @@ impl OrgStore for PgOrgStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
+        let conflicts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM officeflow_openid_conflicts")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(OrgCounts {
             departments: count(row.0),
             positions: count(row.1),
@@ -635,6 +698,7 @@ impl OrgStore for PgOrgStore {
             tags: count(row.5),
             tag_members: count(row.6),
             user_openids: count(row.7),
+            openid_conflict_claims: count(conflicts),
         })
     }
 }

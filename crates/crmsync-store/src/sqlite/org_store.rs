@@ -523,6 +523,50 @@ impl OrgStore for SqliteOrgStore {
         Ok(changed)
     }
 
+    async fn openid_conflict_claims(&self, platform: &str) -> Result<Vec<UserOpenId>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT openid, username FROM officeflow_openid_conflicts WHERE platform = $1 ORDER BY openid, username",
+        )
+        .bind(platform)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(openid, username)| UserOpenId {
+                platform: platform.to_owned(),
+                openid,
+                username,
+            })
+            .collect())
+    }
+
+    async fn write_openid_conflict_claims(
+        &self,
+        add: &[UserOpenId],
+        remove: &[UserOpenId],
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut changed = for_each_row!(
+            tx,
+            "DELETE FROM officeflow_openid_conflicts WHERE platform = $1 AND openid = $2 AND username = $3",
+            remove,
+            |o| &o.platform,
+            &o.openid,
+            &o.username
+        );
+        changed += for_each_row!(
+            tx,
+            "INSERT OR IGNORE INTO officeflow_openid_conflicts (platform, openid, username) VALUES ($1, $2, $3)",
+            add,
+            |o| &o.platform,
+            &o.openid,
+            &o.username
+        );
+        commit(tx).await?;
+        Ok(changed)
+    }
+
     async fn sync_mark(&self, key: &str) -> Result<Option<i64>, StoreError> {
         sqlx::query_scalar("SELECT value FROM officeflow_sync_marks WHERE key = $1")
             .bind(key)
@@ -559,6 +603,10 @@ impl OrgStore for SqliteOrgStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
+        let conflicts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM officeflow_openid_conflicts")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(OrgCounts {
             departments: count(row.0),
             positions: count(row.1),
@@ -568,6 +616,7 @@ impl OrgStore for SqliteOrgStore {
             tags: count(row.5),
             tag_members: count(row.6),
             user_openids: count(row.7),
+            openid_conflict_claims: count(conflicts),
         })
     }
 }

@@ -59,6 +59,7 @@ pub async fn org_store(store: &dyn OrgStore) {
     assert_eq!(counts.tags, 1);
     assert_eq!(counts.tag_members, 1);
     assert_eq!(counts.user_openids, 3);
+    assert_eq!(counts.openid_conflict_claims, 1);
 }
 
 async fn departments(store: &dyn OrgStore) {
@@ -342,6 +343,42 @@ async fn openids(store: &dyn OrgStore) {
         vec![openid("dingtalk", "o-1", "u2")]
     );
     assert!(store.user_openids("wechat").await.unwrap().is_empty());
+
+    let losing = vec![openid("wecom", "o-1", "u7"), openid("wecom", "o-1", "u8")];
+    assert_eq!(
+        store
+            .write_openid_conflict_claims(&losing, &[])
+            .await
+            .unwrap(),
+        2,
+        "losing claims sit beside the binding of the same OpenID"
+    );
+    assert_eq!(
+        store
+            .write_openid_conflict_claims(&losing, &[losing[0].clone()])
+            .await
+            .unwrap(),
+        2,
+        "removed, then added again"
+    );
+    assert_eq!(
+        store
+            .write_openid_conflict_claims(&[], &[losing[1].clone()])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.openid_conflict_claims("wecom").await.unwrap(),
+        vec![losing[0].clone()]
+    );
+    assert!(
+        store
+            .openid_conflict_claims("dingtalk")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn marks(store: &dyn OrgStore) {
