@@ -37,8 +37,8 @@ pub use part::{Part, SyncMode, UnknownPart, parse_parts};
 pub use report::{CONFLICTS_LISTED, Conflict, PartReport, PartStatus, SyncReport};
 pub use scope::{Scope, latest_users};
 pub use sync::{
-    LOCK_KEY, LockSettings, OfficeflowStats, RetryReport, SyncDeps, SyncError, SyncRequest,
-    officeflow_stats, retry_failed, sync,
+    LOCK_KEY, LockSettings, OfficeflowStats, ProgressFactory, RetryReport, SyncDeps, SyncError,
+    SyncRequest, officeflow_stats, retry_failed, sync,
 };
 
 #[cfg(test)]

@@ -61,6 +61,9 @@ impl LockSettings {
     }
 }
 
+/// Makes the progress sink (a terminal bar, log lines) of one part.
+pub type ProgressFactory = Arc<dyn Fn(Part) -> Arc<dyn Progress> + Send + Sync>;
+
 /// Everything a run needs; built by the binary (PostgreSQL + Redis, or the sandbox).
 #[derive(Clone)]
 pub struct SyncDeps {
@@ -78,8 +81,8 @@ pub struct SyncDeps {
     pub track: TrackOptions,
     /// Fires on SIGTERM/SIGINT.
     pub shutdown: Shutdown,
-    /// Also receives progress (a terminal bar), if set.
-    pub progress: Option<Arc<dyn Progress>>,
+    /// Makes a sink that also receives each part's progress (a terminal bar), if set.
+    pub progress: Option<ProgressFactory>,
 }
 
 impl std::fmt::Debug for SyncDeps {
@@ -101,13 +104,9 @@ impl SyncDeps {
     }
 
     fn tracker(&self, shutdown: Shutdown) -> Tracker {
-        let tracker = Tracker::new(self.processes.clone())
+        Tracker::new(self.processes.clone())
             .with_options(self.track)
-            .with_shutdown(shutdown);
-        match &self.progress {
-            Some(sink) => tracker.with_progress_sink(sink.clone()),
-            None => tracker,
-        }
+            .with_shutdown(shutdown)
     }
 }
 
@@ -148,7 +147,7 @@ pub async fn sync(
     }
     locked(deps, lock, |stop| async move {
         let tracker = deps.tracker(stop);
-        Ok(run_parts(&job, Some(&tracker), request).await)
+        Ok(run_parts(&job, Some((&tracker, deps.progress.as_ref())), request).await)
     })
     .await
 }
@@ -222,7 +221,7 @@ fn either(a: Shutdown, b: Shutdown) -> (Shutdown, tokio::task::JoinHandle<()>) {
 /// Runs the parts in order; after an interruption the remaining parts are skipped.
 async fn run_parts(
     job: &Arc<OfficeflowJob>,
-    tracker: Option<&Tracker>,
+    tracker: Option<(&Tracker, Option<&ProgressFactory>)>,
     request: &SyncRequest,
 ) -> SyncReport {
     let mut parts = Vec::with_capacity(request.parts.len());
@@ -237,7 +236,11 @@ async fn run_parts(
                 Ok(report) => report,
                 Err(error) => failed(part, None, PartStatus::Failed, error.to_string()),
             },
-            Some(tracker) => {
+            Some((tracker, progress)) => {
+                let tracker = match progress {
+                    Some(make) => tracker.clone().with_progress_sink(make(part)),
+                    None => tracker.clone(),
+                };
                 let new = NewProcess {
                     kind: part.kind(),
                     settings: serde_json::to_value(PartSettings {
