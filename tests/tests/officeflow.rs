@@ -441,7 +441,7 @@ async fn a_second_instance_exits_3_while_the_first_runs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_holder_killed_with_sigkill_frees_the_lock_after_its_ttl() {
     let mut setup = Setup::new(300).await;
-    setup.lock_ttl_s = 2;
+    setup.lock_ttl_s = 5;
     setup.emulator.set_latency(Duration::from_millis(80));
     let locks = setup.locks().await;
     let mut holder = setup.spawn(&[]);

@@ -16,11 +16,23 @@ struct Step {
 }
 
 /// The demo, in order. Each integration adds its binary here with `--sandbox`.
-const STEPS: &[Step] = &[Step {
-    title: "Run journal: a tracked job that fails once, is retried by the sweeper, and the journal it leaves",
-    program: &["--package", "crmsync-jobs", "--example", "tracked_sample"],
-    args: &["--db", "target/demo/journal.sqlite"],
-}];
+const STEPS: &[Step] = &[
+    Step {
+        title: "Run journal: a tracked job that fails once, is retried by the sweeper, and the journal it leaves",
+        program: &["--package", "crmsync-jobs", "--example", "tracked_sample"],
+        args: &["--db", "target/demo/journal.sqlite"],
+    },
+    Step {
+        title: "Officeflow sync: a generated organisation (500 users, 2 platforms) into an empty SQLite copy",
+        program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
+        args: &["--sandbox", "--fresh", "-q"],
+    },
+    Step {
+        title: "Officeflow sync again: nothing changed on the platform, so nothing is written",
+        program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
+        args: &["--sandbox", "-q"],
+    },
+];
 
 pub(crate) fn run() -> Result<(), String> {
     let root = shell::workspace_root();

@@ -4,6 +4,7 @@
 
 mod journal;
 mod lock;
+mod officeflow;
 mod report;
 
 use std::path::PathBuf;
@@ -28,7 +29,11 @@ struct Args {
 type Area = (&'static str, fn(&mut Report) -> anyhow::Result<()>);
 
 /// Every benchmark area, in the order they run.
-const AREAS: &[Area] = &[("journal", journal::run), ("lock", lock::run)];
+const AREAS: &[Area] = &[
+    ("journal", journal::run),
+    ("lock", lock::run),
+    ("officeflow", officeflow::run),
+];
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();

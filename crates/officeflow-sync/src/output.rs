@@ -31,12 +31,13 @@ pub(crate) fn sync_report(report: &SyncReport) -> String {
             .map_or_else(|| "-".to_owned(), |id| format!("#{id}"));
         let _ = writeln!(
             out,
-            "  {:<12} {:<6} {:<11} read {:>7}  written {:>7}  mode: {}",
+            "  {:<12} {:<6} {:<11} read {:>7}  written {:>7}  {:>6.1} s  mode: {}",
             part.part.as_str(),
             process,
             format!("{:?}", part.status).to_lowercase(),
             part.fetched,
             part.writes,
+            part.elapsed_ms as f64 / 1000.0,
             if part.mode.is_empty() {
                 "-"
             } else {

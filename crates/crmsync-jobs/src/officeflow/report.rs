@@ -65,6 +65,8 @@ pub struct PartReport {
     pub notes: Vec<String>,
     /// The error of a failed or interrupted part.
     pub error: Option<String>,
+    /// How long the part took, in milliseconds.
+    pub elapsed_ms: u64,
 }
 
 impl PartReport {
@@ -83,6 +85,7 @@ impl PartReport {
             rejected: Vec::new(),
             notes: Vec::new(),
             error: None,
+            elapsed_ms: 0,
         }
     }
 

@@ -231,7 +231,8 @@ async fn run_parts(
             parts.push(PartReport::new(part, PartStatus::Skipped));
             continue;
         }
-        let report = match tracker {
+        let started = std::time::Instant::now();
+        let mut report = match tracker {
             None => match job.run_part(part, request.mode, true, &NoProgress).await {
                 Ok(report) => report,
                 Err(error) => failed(part, None, PartStatus::Failed, error.to_string()),
@@ -279,6 +280,7 @@ async fn run_parts(
                 }
             }
         };
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         parts.push(report);
     }
     let writes = parts.iter().map(|p| p.writes).sum();
