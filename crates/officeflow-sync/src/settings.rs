@@ -200,6 +200,8 @@ pub(crate) struct SandboxSection {
     pub(crate) seed: u64,
     /// Rounds of changes applied to the organisation before it is served.
     pub(crate) mutations: usize,
+    /// Whether the emulator injects transient faults (throttling, busy, 5xx, expired tokens, slow answers).
+    pub(crate) faults: bool,
     /// The SQLite file of the sandbox.
     pub(crate) db: String,
 }
@@ -211,6 +213,7 @@ impl Default for SandboxSection {
             platforms: vec!["wecom".into(), "dingtalk".into()],
             seed: 4,
             mutations: 0,
+            faults: false,
             db: "target/demo/officeflow.sqlite".into(),
         }
     }

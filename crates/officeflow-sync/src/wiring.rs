@@ -13,7 +13,9 @@ use crmsync_jobs::tracking::TrackOptions;
 use crmsync_officeflow::{OfficeflowClient, OfficeflowConfig};
 use crmsync_ports::LockStore;
 use crmsync_redis::{RedisConfig, RedisStores};
-use crmsync_sandbox::officeflow::{EmulatorConfig, OfficeflowEmulator, Org, OrgSpec};
+use crmsync_sandbox::officeflow::{
+    EmulatorConfig, FaultSchedule, OfficeflowEmulator, Org, OrgSpec,
+};
 use crmsync_store::memory::MemoryLockStore;
 use secrecy::SecretString;
 
@@ -89,8 +91,13 @@ pub(crate) async fn wire(
         let emulator = OfficeflowEmulator::start(org, EmulatorConfig::default())
             .await
             .map_err(|e| Failure::job(format!("cannot start the Officeflow emulator: {e}")))?;
+        if settings.sandbox.faults {
+            emulator.set_faults(FaultSchedule::transient_mix(23, Duration::from_millis(200)));
+        }
         let client = OfficeflowConfig {
             rate_limit_per_s: 45,
+            backoff_base: Duration::from_millis(50),
+            backoff_max: Duration::from_millis(500),
             ..OfficeflowConfig::new(
                 emulator.base_url(),
                 emulator.app_key(),
