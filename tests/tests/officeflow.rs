@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use crmsync_domain::org::{Department, Tag, TagGroup, TagMember, UserOpenId};
 use crmsync_ports::{LockStore, OrgStore};
 use crmsync_redis::{RedisConfig, RedisStores};
+use crmsync_sandbox::faults::{FaultPlan, FaultRates};
 use crmsync_sandbox::officeflow::{
-    EmulatorConfig, FaultSchedule, OfficeflowEmulator, Org, OrgSpec,
+    ApiFaultSchedule, EmulatorConfig, OfficeflowEmulator, Org, OrgSpec,
 };
 use crmsync_store::postgres::PgOrgStore;
 use crmsync_testkit::services::{self, RedisNamespace, TestDatabase};
@@ -395,16 +396,29 @@ async fn injected_faults_lead_to_the_same_end_state() {
     let reference = clean_reference(&setup).await;
     let clean_requests = setup.emulator.requests();
 
-    setup.emulator.set_faults(FaultSchedule::transient_mix(
+    setup.emulator.set_faults(ApiFaultSchedule::transient_mix(
         29,
         Duration::from_millis(1_300),
     ));
+    setup.emulator.set_transport_faults(
+        FaultPlan::uniform(7, FaultRates::spread(0.08)).with_hang(Duration::from_millis(1_300)),
+    );
     let before = setup.emulator.requests();
     let faulty = setup.run(&[]).await;
     assert_ok(&faulty);
     assert!(
         setup.emulator.requests() - before > clean_requests,
         "faults made the client retry"
+    );
+    let transport: u64 = setup
+        .emulator
+        .transport_fault_counts()
+        .values()
+        .map(|c| c.total())
+        .sum();
+    assert!(
+        transport > 0,
+        "dropped connections, 5xx pages and hangs were injected"
     );
     assert_eq!(snapshot(&setup.store()).await, reference);
 }

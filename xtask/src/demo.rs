@@ -23,6 +23,48 @@ const STEPS: &[Step] = &[
         args: &["--db", "target/demo/journal.sqlite"],
     },
     Step {
+        title: "amoCRM client embedded in a service, against the in-process amoCRM emulator",
+        program: &["--package", "crmsync-amocrm", "--example", "embed"],
+        args: &[],
+    },
+    Step {
+        title: "Coupons: preview a template (free draws, nothing stored)",
+        program: COUPONS,
+        args: &["--sandbox", "preview", "SALE-$$$-###", "-n", "5"],
+    },
+    Step {
+        title: "Coupons: generate 300 unique codes as a journaled run on SQLite (target/demo/coupons.sqlite)",
+        program: COUPONS,
+        args: &[
+            "--sandbox",
+            "generate",
+            "--template",
+            "SALE-$$$-###",
+            "--count",
+            "300",
+            "--discount",
+            "1",
+        ],
+    },
+    Step {
+        title: "Coupons: the runs in the journal",
+        program: COUPONS,
+        args: &["--sandbox", "list", "--limit", "5"],
+    },
+    Step {
+        title: "Coupons: export the latest run as CSV",
+        program: COUPONS,
+        args: &[
+            "--sandbox",
+            "export",
+            "latest",
+            "--format",
+            "csv",
+            "--output",
+            "target/demo/coupons.csv",
+        ],
+    },
+    Step {
         title: "Officeflow sync: a generated organisation (500 users, 2 platforms) into an empty SQLite copy",
         program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
         args: &["--sandbox", "--fresh", "-q"],
@@ -33,6 +75,9 @@ const STEPS: &[Step] = &[
         args: &["--sandbox", "-q"],
     },
 ];
+
+/// The `coupons` binary.
+const COUPONS: &[&str] = &["--package", "coupons", "--bin", "coupons"];
 
 pub(crate) fn run() -> Result<(), String> {
     let root = shell::workspace_root();

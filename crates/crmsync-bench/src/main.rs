@@ -2,6 +2,8 @@
 //!
 //! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to figures of one area.
 
+mod amocrm;
+mod coupons;
 mod journal;
 mod lock;
 mod officeflow;
@@ -30,8 +32,10 @@ type Area = (&'static str, fn(&mut Report) -> anyhow::Result<()>);
 
 /// Every benchmark area, in the order they run.
 const AREAS: &[Area] = &[
+    ("amocrm", amocrm::run),
     ("journal", journal::run),
     ("lock", lock::run),
+    ("coupons", coupons::run),
     ("officeflow", officeflow::run),
 ];
 

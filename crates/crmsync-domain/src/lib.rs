@@ -3,6 +3,8 @@
 //! This crate does no I/O and has no async code: it holds the values the jobs reason about and the rules that
 //! keep them valid. Adapters translate to and from these types; jobs compute plans from them.
 
+pub mod coupon;
+pub mod crm;
 pub mod org;
 pub mod phone;
 pub mod process;

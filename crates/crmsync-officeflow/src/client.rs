@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use crmsync_domain::org::{Department, OrgUser, RemotePosition, RemoteTag, TagGroup, UserOpenIds};
-use crmsync_ports::{OrgSource, Page, SourceError};
+use crmsync_ports::{OrgPage, OrgSource, SourceError};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
@@ -341,7 +341,10 @@ fn jitter() -> f64 {
 
 #[async_trait]
 impl OrgSource for OfficeflowClient {
-    async fn departments(&self, cursor: Option<String>) -> Result<Page<Department>, SourceError> {
+    async fn departments(
+        &self,
+        cursor: Option<String>,
+    ) -> Result<OrgPage<Department>, SourceError> {
         let page: wire::DepartmentPage = self
             .get("department/list", &self.page_query(cursor))
             .await?;
@@ -352,7 +355,7 @@ impl OrgSource for OfficeflowClient {
         &self,
         updated_since: Option<i64>,
         cursor: Option<String>,
-    ) -> Result<Page<OrgUser>, SourceError> {
+    ) -> Result<OrgPage<OrgUser>, SourceError> {
         let mut query = self.page_query(cursor);
         if let Some(since) = updated_since {
             query.push(("updated_since", since.to_string()));
@@ -361,7 +364,10 @@ impl OrgSource for OfficeflowClient {
         Ok(page.into_page())
     }
 
-    async fn positions(&self, cursor: Option<String>) -> Result<Page<RemotePosition>, SourceError> {
+    async fn positions(
+        &self,
+        cursor: Option<String>,
+    ) -> Result<OrgPage<RemotePosition>, SourceError> {
         let page: wire::PositionPage = self.get("position/list", &self.page_query(cursor)).await?;
         Ok(page.into_page())
     }
@@ -371,7 +377,7 @@ impl OrgSource for OfficeflowClient {
         Ok(list.into_groups())
     }
 
-    async fn tags(&self, cursor: Option<String>) -> Result<Page<RemoteTag>, SourceError> {
+    async fn tags(&self, cursor: Option<String>) -> Result<OrgPage<RemoteTag>, SourceError> {
         let page: wire::TagPage = self.get("tag/list", &self.page_query(cursor)).await?;
         page.into_page().map_err(|reason| SourceError::Protocol {
             endpoint: "tag/list".into(),
@@ -383,7 +389,7 @@ impl OrgSource for OfficeflowClient {
         &self,
         tag_id: &str,
         cursor: Option<String>,
-    ) -> Result<Page<String>, SourceError> {
+    ) -> Result<OrgPage<String>, SourceError> {
         let mut query = self.page_query(cursor);
         query.push(("tagid", tag_id.to_owned()));
         match self.get::<wire::TagUserPage>("tag/users", &query).await {
@@ -408,7 +414,7 @@ impl OrgSource for OfficeflowClient {
         platform: &str,
         updated_since: Option<i64>,
         cursor: Option<String>,
-    ) -> Result<Page<UserOpenIds>, SourceError> {
+    ) -> Result<OrgPage<UserOpenIds>, SourceError> {
         let mut query = self.page_query(cursor);
         query.push(("platform", platform.to_owned()));
         if let Some(since) = updated_since {

@@ -6,7 +6,7 @@ use crmsync_domain::org::{
     Department, OrgUser, RemotePosition, RemoteTag, Seat, Tag, TagGroup, TagKind, TagRule,
     UserOpenIds, UserStatus,
 };
-use crmsync_ports::Page;
+use crmsync_ports::OrgPage;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
@@ -69,8 +69,8 @@ fn cursor(next: Option<String>) -> Option<String> {
     next.filter(|c| !c.is_empty())
 }
 
-fn page<W, T>(items: Vec<W>, next_cursor: Option<String>, convert: impl Fn(W) -> T) -> Page<T> {
-    Page {
+fn page<W, T>(items: Vec<W>, next_cursor: Option<String>, convert: impl Fn(W) -> T) -> OrgPage<T> {
+    OrgPage {
         items: items.into_iter().map(convert).collect(),
         next_cursor: cursor(next_cursor),
     }
@@ -95,7 +95,7 @@ struct WireDepartment {
 }
 
 impl DepartmentPage {
-    pub(crate) fn into_page(self) -> Page<Department> {
+    pub(crate) fn into_page(self) -> OrgPage<Department> {
         page(self.department, self.next_cursor, |d| Department {
             id: d.id.0,
             name: d.name,
@@ -146,7 +146,7 @@ fn status(code: i64) -> UserStatus {
 }
 
 impl UserPage {
-    pub(crate) fn into_page(self) -> Page<OrgUser> {
+    pub(crate) fn into_page(self) -> OrgPage<OrgUser> {
         page(self.users, self.next_cursor, |u| OrgUser {
             username: u.userid.0,
             department_ids: u.department.into_iter().map(|d| d.0).collect(),
@@ -179,7 +179,7 @@ struct WirePosition {
 }
 
 impl PositionPage {
-    pub(crate) fn into_page(self) -> Page<RemotePosition> {
+    pub(crate) fn into_page(self) -> OrgPage<RemotePosition> {
         page(self.positions, self.next_cursor, |p| RemotePosition {
             id: p.position_id.0,
             name: p.name,
@@ -245,7 +245,7 @@ struct WireRule {
 
 impl TagPage {
     /// The page, or the id and reason of the first tag whose type is neither `static` nor `dynamic`.
-    pub(crate) fn into_page(self) -> Result<Page<RemoteTag>, String> {
+    pub(crate) fn into_page(self) -> Result<OrgPage<RemoteTag>, String> {
         let mut items = Vec::with_capacity(self.taglist.len());
         for t in self.taglist {
             let kind = match (t.kind.as_str(), t.rule) {
@@ -274,7 +274,7 @@ impl TagPage {
                 updated_at: t.updated_at,
             });
         }
-        Ok(Page {
+        Ok(OrgPage {
             items,
             next_cursor: cursor(self.next_cursor),
         })
@@ -295,7 +295,7 @@ struct WireTagUser {
 }
 
 impl TagUserPage {
-    pub(crate) fn into_page(self) -> Page<String> {
+    pub(crate) fn into_page(self) -> OrgPage<String> {
         page(self.userlist, self.next_cursor, |u| u.userid.0)
     }
 }
@@ -324,7 +324,7 @@ struct WireOpenIds {
 }
 
 impl OpenIdPage {
-    pub(crate) fn into_page(self) -> Page<UserOpenIds> {
+    pub(crate) fn into_page(self) -> OrgPage<UserOpenIds> {
         page(self.list, self.next_cursor, |o| UserOpenIds {
             username: o.userid.0,
             openids: o.openids,

@@ -9,7 +9,7 @@ use crmsync_domain::org::UserStatus;
 use crmsync_officeflow::{OfficeflowClient, OfficeflowConfig, OfficeflowError};
 use crmsync_ports::{OrgSource, SourceError};
 use crmsync_sandbox::officeflow::{
-    EmulatorConfig, Fault, OfficeflowEmulator, Org, OrgSpec, ScriptedFaults,
+    ApiFault, EmulatorConfig, OfficeflowEmulator, Org, OrgSpec, ScriptedApiFaults,
 };
 use secrecy::SecretString;
 
@@ -181,9 +181,9 @@ async fn an_expired_token_is_renewed_once_and_the_call_repeated() {
         "refused call, new token, repeated call"
     );
 
-    emulator.set_faults(ScriptedFaults::new([
-        ("position/list", Fault::ExpireToken),
-        ("position/list", Fault::ExpireToken),
+    emulator.set_faults(ScriptedApiFaults::new([
+        ("position/list", ApiFault::ExpireToken),
+        ("position/list", ApiFault::ExpireToken),
     ]));
     let error = client.positions(None).await.unwrap_err();
     assert!(
@@ -197,11 +197,11 @@ async fn transient_faults_are_retried_with_backoff() {
     let emulator = emulator(50).await;
     let client = client(&emulator);
     client.tag_groups().await.unwrap();
-    emulator.set_faults(ScriptedFaults::new([
-        ("tag/group/list", Fault::ErrCode(45_009)),
-        ("tag/group/list", Fault::ErrCode(-1)),
-        ("tag/group/list", Fault::Http(503)),
-        ("tag/group/list", Fault::Http(429)),
+    emulator.set_faults(ScriptedApiFaults::new([
+        ("tag/group/list", ApiFault::ErrCode(45_009)),
+        ("tag/group/list", ApiFault::ErrCode(-1)),
+        ("tag/group/list", ApiFault::Http(503)),
+        ("tag/group/list", ApiFault::Http(429)),
     ]));
     let before = emulator.requests();
     assert_eq!(client.tag_groups().await.unwrap().len(), 4);
@@ -211,9 +211,9 @@ async fn transient_faults_are_retried_with_backoff() {
         "four failures, then success"
     );
 
-    emulator.set_faults(ScriptedFaults::new([(
+    emulator.set_faults(ScriptedApiFaults::new([(
         "tag/group/list",
-        Fault::Delay(Duration::from_millis(900)),
+        ApiFault::Delay(Duration::from_millis(900)),
     )]));
     assert_eq!(
         client.tag_groups().await.unwrap().len(),
@@ -228,9 +228,9 @@ async fn configuration_errors_are_not_retried() {
     let client = client(&emulator);
     client.platforms().await.unwrap();
     for code in [48_002, 60_020] {
-        emulator.set_faults(ScriptedFaults::new([(
+        emulator.set_faults(ScriptedApiFaults::new([(
             "platform/list",
-            Fault::ErrCode(code),
+            ApiFault::ErrCode(code),
         )]));
         let before = emulator.requests();
         let error = client.platforms().await.unwrap_err();
@@ -268,8 +268,8 @@ async fn a_platform_that_keeps_failing_is_given_up_on() {
     let emulator = emulator(50).await;
     let client = client(&emulator);
     client.platforms().await.unwrap();
-    emulator.set_faults(ScriptedFaults::new(
-        (0..10).map(|_| ("platform/list", Fault::Http(502))),
+    emulator.set_faults(ScriptedApiFaults::new(
+        (0..10).map(|_| ("platform/list", ApiFault::Http(502))),
     ));
     let before = emulator.requests();
     let error = client.platforms().await.unwrap_err();
@@ -345,4 +345,38 @@ async fn members_of_a_tag_deleted_meanwhile_are_not_found() {
     let client = client(&emulator);
     let error = client.tag_users("no-such-tag", None).await.unwrap_err();
     assert!(matches!(error, SourceError::NotFound { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn transport_faults_from_the_shared_layer_are_retried() {
+    use crmsync_sandbox::faults::{Fault, FaultPlan, Injection};
+    let emulator = emulator(50).await;
+    let client = client(&emulator);
+    client.platforms().await.unwrap();
+    emulator.set_transport_faults(
+        FaultPlan::none()
+            .with_script(
+                "GET /api/v1/platform/list",
+                vec![
+                    Injection::before(Fault::Drop),
+                    Injection::before(Fault::Error502),
+                    Injection::before(Fault::Timeout),
+                    Injection::before(Fault::Error500),
+                ],
+            )
+            .with_hang(Duration::from_millis(900)),
+    );
+    assert_eq!(client.platforms().await.unwrap().len(), 2);
+    let counts = emulator.transport_fault_counts();
+    let injected = &counts["GET /api/v1/platform/list"];
+    assert_eq!(
+        (
+            injected.drop,
+            injected.error_502,
+            injected.timeout,
+            injected.error_500
+        ),
+        (1, 1, 1, 1),
+        "a dropped connection, a gateway page, a hang past the timeout and a 500, then success"
+    );
 }

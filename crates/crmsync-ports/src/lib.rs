@@ -4,6 +4,8 @@
 //! whether those are PostgreSQL, Redis, SQLite or in-memory. With the `mocks` feature every port also has a
 //! [mockall](https://docs.rs/mockall) mock (`MockProcessStore`, `MockLockStore`, ...) for unit tests of `apply`.
 
+mod coupon_store;
+mod crm;
 mod error;
 mod key_value;
 mod lock;
@@ -12,17 +14,27 @@ mod process_store;
 mod progress;
 mod set_store;
 
+pub use coupon_store::{ChunkCommit, ChunkOutcome, CouponStore, StoredCoupon};
+pub use crm::{
+    CompanyFilter, ContactFilter, Created, CrmClient, CrmClientExt, CrmError, LeadFilter,
+    MAX_PAGES, Order, OrderField, Page, PageCursor, SortDirection, TaskFilter, TimeRange,
+    Violation, WrittenRef,
+};
 pub use error::StoreError;
 pub use key_value::KeyValueStore;
 pub use lock::{LockLease, LockStore};
 pub use org::{
-    OrgCounts, OrgSource, OrgStore, Page, PositionChanges, PositionRemap, PositionRename,
+    OrgCounts, OrgPage, OrgSource, OrgStore, PositionChanges, PositionRemap, PositionRename,
     PositionsWritten, SourceError,
 };
 pub use process_store::{Expected, Heartbeat, ProcessFilter, ProcessStore};
 pub use progress::{NoProgress, Progress};
 pub use set_store::SetStore;
 
+#[cfg(any(test, feature = "mocks"))]
+pub use coupon_store::MockCouponStore;
+#[cfg(any(test, feature = "mocks"))]
+pub use crm::MockCrmClient;
 #[cfg(any(test, feature = "mocks"))]
 pub use key_value::MockKeyValueStore;
 #[cfg(any(test, feature = "mocks"))]

@@ -11,14 +11,14 @@ use crate::StoreError;
 
 /// One page of a cursor-paged listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Page<T> {
+pub struct OrgPage<T> {
     /// The records of this page.
     pub items: Vec<T>,
     /// Where the next page starts; `None` on the last page.
     pub next_cursor: Option<String>,
 }
 
-impl<T> Page<T> {
+impl<T> OrgPage<T> {
     /// The last page, holding `items`.
     pub fn last(items: Vec<T>) -> Self {
         Self {
@@ -80,30 +80,34 @@ impl SourceError {
 #[async_trait]
 pub trait OrgSource: Send + Sync {
     /// Departments, by id; the job assembles the tree.
-    async fn departments(&self, cursor: Option<String>) -> Result<Page<Department>, SourceError>;
+    async fn departments(&self, cursor: Option<String>)
+    -> Result<OrgPage<Department>, SourceError>;
 
     /// Users with their departments and positions, by change time.
     async fn users(
         &self,
         updated_since: Option<i64>,
         cursor: Option<String>,
-    ) -> Result<Page<OrgUser>, SourceError>;
+    ) -> Result<OrgPage<OrgUser>, SourceError>;
 
     /// Positions, by id.
-    async fn positions(&self, cursor: Option<String>) -> Result<Page<RemotePosition>, SourceError>;
+    async fn positions(
+        &self,
+        cursor: Option<String>,
+    ) -> Result<OrgPage<RemotePosition>, SourceError>;
 
     /// Every tag group.
     async fn tag_groups(&self) -> Result<Vec<TagGroup>, SourceError>;
 
     /// Tags (static and dynamic) with their change times, by id.
-    async fn tags(&self, cursor: Option<String>) -> Result<Page<RemoteTag>, SourceError>;
+    async fn tags(&self, cursor: Option<String>) -> Result<OrgPage<RemoteTag>, SourceError>;
 
     /// Usernames carrying a static tag.
     async fn tag_users(
         &self,
         tag_id: &str,
         cursor: Option<String>,
-    ) -> Result<Page<String>, SourceError>;
+    ) -> Result<OrgPage<String>, SourceError>;
 
     /// The messaging platforms users have OpenIDs on.
     async fn platforms(&self) -> Result<Vec<String>, SourceError>;
@@ -114,7 +118,7 @@ pub trait OrgSource: Send + Sync {
         platform: &str,
         updated_since: Option<i64>,
         cursor: Option<String>,
-    ) -> Result<Page<UserOpenIds>, SourceError>;
+    ) -> Result<OrgPage<UserOpenIds>, SourceError>;
 }
 
 /// Maps one more platform id to an existing local position.

@@ -2,5 +2,24 @@
 //!
 //! Each emulator speaks the real wire format, enforces the real limits and can inject faults, so adapters are
 //! tested over real HTTP and users can point their own code at a fake account.
+//!
+//! The building blocks shared by every emulator live at the crate root: a controllable [`clock`], deterministic
+//! [`faults`], a sliding-window [`ratelimit`] with escalation to blocking, request [`stats`], a PHP-style
+//! [`phpquery`] parser and the loopback [`server`]. The emulators themselves are modules: [`amocrm`],
+//! [`officeflow`].
 
+pub mod amocrm;
+pub mod clock;
+mod error;
+pub mod faults;
 pub mod officeflow;
+pub mod phpquery;
+pub mod ratelimit;
+pub mod rng;
+pub mod server;
+pub mod stats;
+
+pub use clock::SandboxClock;
+pub use error::SandboxError;
+pub use faults::{FaultCounts, FaultPlan, FaultRates};
+pub use server::ServerHandle;

@@ -3,7 +3,7 @@
 //! the platform's token, paging and rate limit, injectable faults and changes between runs.
 //!
 //! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! # async fn demo() -> Result<(), crmsync_sandbox::SandboxError> {
 //! use crmsync_sandbox::officeflow::{EmulatorConfig, OfficeflowEmulator, Org, OrgSpec};
 //! let emulator = OfficeflowEmulator::start(Org::generate(&OrgSpec::new(1_000)), EmulatorConfig::default()).await?;
 //! println!("{}", emulator.base_url());
@@ -16,7 +16,7 @@ mod org;
 mod rng;
 mod server;
 
-pub use faults::{Fault, FaultInjector, FaultSchedule, NoFaults, ScriptedFaults};
+pub use faults::{ApiFault, ApiFaultInjector, ApiFaultSchedule, NoApiFaults, ScriptedApiFaults};
 pub use org::{Org, OrgSpec};
 pub use server::{EmulatorConfig, OfficeflowEmulator};
 

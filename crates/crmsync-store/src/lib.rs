@@ -5,7 +5,10 @@
 //! - [`sqlite`]: embedded adapters on a SQLite file, with embedded migrations.
 //! - [`Stores`]: the journal, sets and key-value store of one backend, chosen by URL; [`open_with_org`] adds
 //!   the organisation store of `officeflow-sync` on the same pool.
+//! - [`CouponStores`]: the journal and the coupon table of one backend, chosen by URL.
 
+mod coupon_row;
+mod coupon_stores;
 mod error;
 pub mod memory;
 mod org;
@@ -15,5 +18,6 @@ mod process_row;
 pub mod sqlite;
 mod stores;
 
+pub use coupon_stores::CouponStores;
 pub use org::open_with_org;
 pub use stores::{StorageUrlError, Stores};

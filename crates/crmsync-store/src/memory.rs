@@ -2,12 +2,14 @@
 //!
 //! Every type is cheap to clone; clones share state. Nothing survives the process.
 
+mod coupon_store;
 mod key_value;
 mod lock;
 mod org_store;
 mod process_store;
 mod set_store;
 
+pub use coupon_store::MemoryCouponStore;
 pub use key_value::MemoryKeyValueStore;
 pub use lock::MemoryLockStore;
 pub use org_store::MemoryOrgStore;

@@ -1,10 +1,12 @@
-//! Production adapters on PostgreSQL: the run journal, named sets and key-value pairs.
+//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs and coupons.
 
+mod coupon_store;
 mod key_value;
 mod org_store;
 mod process_store;
 mod set_store;
 
+pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use key_value::PgKeyValueStore;
 pub use org_store::PgOrgStore;
 pub use process_store::PgProcessStore;

@@ -1,12 +1,14 @@
-//! Embedded adapters on a SQLite file: the run journal, named sets and key-value pairs.
+//! Embedded adapters on a SQLite file: the run journal, named sets, key-value pairs and coupons.
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
+mod coupon_store;
 mod key_value;
 mod org_store;
 mod process_store;
 mod set_store;
 
+pub use coupon_store::SqliteCouponStore;
 pub use key_value::SqliteKeyValueStore;
 pub use org_store::SqliteOrgStore;
 pub use process_store::SqliteProcessStore;

@@ -84,7 +84,7 @@ impl Stores {
 }
 
 /// Drops everything between `://` and `@` so credentials never reach an error message.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             format!("{}://***{}", &url[..scheme_end], &url[at..])

@@ -73,6 +73,44 @@ async fn postgres_key_value_store() {
 }
 
 #[tokio::test]
+async fn memory_coupon_store() {
+    let processes = memory::MemoryProcessStore::new();
+    let coupons = memory::MemoryCouponStore::new(processes.clone());
+    contract::coupon_store(&processes, &coupons).await;
+}
+
+#[tokio::test]
+async fn sqlite_coupon_store() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::coupon_store(
+        &sqlite::SqliteProcessStore::new(pool.clone()),
+        &sqlite::SqliteCouponStore::new(pool),
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn postgres_coupon_store_unnest() {
+    let pool = pg_pool().await;
+    contract::coupon_store(
+        &postgres::PgProcessStore::new(pool.clone()),
+        &postgres::PgCouponStore::new(pool).with_strategy(postgres::PgInsertStrategy::Unnest),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_coupon_store_copy_merge() {
+    let pool = pg_pool().await;
+    contract::coupon_store(
+        &postgres::PgProcessStore::new(pool.clone()),
+        &postgres::PgCouponStore::new(pool).with_strategy(postgres::PgInsertStrategy::CopyMerge),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn memory_org_store() {
     contract::org_store(&memory::MemoryOrgStore::new()).await;
 }

@@ -1,11 +1,13 @@
 //! Contract suites: the behaviour every adapter of a storage port must show, run unchanged against each one.
 
+mod coupon_store;
 mod key_value;
 mod lock_store;
 mod org_store;
 mod process_store;
 mod set_store;
 
+pub use coupon_store::coupon_store;
 pub use key_value::key_value_store;
 pub use lock_store::lock_store;
 pub use org_store::org_store;

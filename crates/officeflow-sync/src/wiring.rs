@@ -14,7 +14,7 @@ use crmsync_officeflow::{OfficeflowClient, OfficeflowConfig};
 use crmsync_ports::LockStore;
 use crmsync_redis::{RedisConfig, RedisStores};
 use crmsync_sandbox::officeflow::{
-    EmulatorConfig, FaultSchedule, OfficeflowEmulator, Org, OrgSpec,
+    ApiFaultSchedule, EmulatorConfig, OfficeflowEmulator, Org, OrgSpec,
 };
 use crmsync_store::memory::MemoryLockStore;
 use secrecy::SecretString;
@@ -92,7 +92,10 @@ pub(crate) async fn wire(
             .await
             .map_err(|e| Failure::job(format!("cannot start the Officeflow emulator: {e}")))?;
         if settings.sandbox.faults {
-            emulator.set_faults(FaultSchedule::transient_mix(23, Duration::from_millis(200)));
+            emulator.set_faults(ApiFaultSchedule::transient_mix(
+                23,
+                Duration::from_millis(200),
+            ));
         }
         let client = OfficeflowConfig {
             rate_limit_per_s: 45,

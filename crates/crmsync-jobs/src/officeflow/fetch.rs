@@ -3,13 +3,13 @@
 use std::future::Future;
 
 use crmsync_domain::org::{Department, OrgUser, RemotePosition, RemoteTag, UserOpenIds};
-use crmsync_ports::{OrgSource, Page, SourceError};
+use crmsync_ports::{OrgPage, OrgSource, SourceError};
 
 /// Every page of a listing; a cursor that does not advance is a protocol error, not an endless loop.
 async fn all<T, F, Fut>(endpoint: &str, mut next: F) -> Result<Vec<T>, SourceError>
 where
     F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<Page<T>, SourceError>>,
+    Fut: Future<Output = Result<OrgPage<T>, SourceError>>,
 {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;

@@ -12,7 +12,7 @@ use crmsync_domain::org::{
     UserOpenId, UserOpenIds, UserStatus,
 };
 use crmsync_ports::{
-    LockStore, MockOrgStore, NoProgress, OrgSource, OrgStore, Page, ProcessFilter, ProcessStore,
+    LockStore, MockOrgStore, NoProgress, OrgPage, OrgSource, OrgStore, ProcessFilter, ProcessStore,
     SourceError,
 };
 use crmsync_store::memory::{MemoryLockStore, MemoryOrgStore, MemoryProcessStore};
@@ -46,10 +46,10 @@ impl FakeSource {
     }
 }
 
-fn page<T: Clone>(items: &[T], cursor: Option<String>) -> Page<T> {
+fn page<T: Clone>(items: &[T], cursor: Option<String>) -> OrgPage<T> {
     let start: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
     let end = (start + 2).min(items.len());
-    Page {
+    OrgPage {
         items: items[start.min(end)..end].to_vec(),
         next_cursor: (end < items.len()).then(|| end.to_string()),
     }
@@ -57,7 +57,10 @@ fn page<T: Clone>(items: &[T], cursor: Option<String>) -> Page<T> {
 
 #[async_trait]
 impl OrgSource for FakeSource {
-    async fn departments(&self, cursor: Option<String>) -> Result<Page<Department>, SourceError> {
+    async fn departments(
+        &self,
+        cursor: Option<String>,
+    ) -> Result<OrgPage<Department>, SourceError> {
         Ok(self.with(|f| {
             f.calls += 1;
             page(&f.departments, cursor)
@@ -68,7 +71,7 @@ impl OrgSource for FakeSource {
         &self,
         since: Option<i64>,
         cursor: Option<String>,
-    ) -> Result<Page<OrgUser>, SourceError> {
+    ) -> Result<OrgPage<OrgUser>, SourceError> {
         let delay = self.with(|f| f.delay);
         tokio::time::sleep(delay).await;
         self.with(|f| {
@@ -94,7 +97,10 @@ impl OrgSource for FakeSource {
         })
     }
 
-    async fn positions(&self, cursor: Option<String>) -> Result<Page<RemotePosition>, SourceError> {
+    async fn positions(
+        &self,
+        cursor: Option<String>,
+    ) -> Result<OrgPage<RemotePosition>, SourceError> {
         Ok(self.with(|f| page(&f.positions, cursor)))
     }
 
@@ -102,7 +108,7 @@ impl OrgSource for FakeSource {
         Ok(self.with(|f| f.groups.clone()))
     }
 
-    async fn tags(&self, cursor: Option<String>) -> Result<Page<RemoteTag>, SourceError> {
+    async fn tags(&self, cursor: Option<String>) -> Result<OrgPage<RemoteTag>, SourceError> {
         Ok(self.with(|f| page(&f.tags, cursor)))
     }
 
@@ -110,7 +116,7 @@ impl OrgSource for FakeSource {
         &self,
         tag_id: &str,
         cursor: Option<String>,
-    ) -> Result<Page<String>, SourceError> {
+    ) -> Result<OrgPage<String>, SourceError> {
         self.with(|f| match f.tag_members.get(tag_id) {
             Some(members) => Ok(page(members, cursor)),
             None => Err(SourceError::NotFound {
@@ -132,7 +138,7 @@ impl OrgSource for FakeSource {
         platform: &str,
         since: Option<i64>,
         cursor: Option<String>,
-    ) -> Result<Page<UserOpenIds>, SourceError> {
+    ) -> Result<OrgPage<UserOpenIds>, SourceError> {
         Ok(self.with(|f| {
             let listed: Vec<UserOpenIds> = f
                 .openids

@@ -1,33 +1,32 @@
-//! A small seedable generator (SplitMix64): the same seed gives the same organisation on every machine and
-//! every version of the dependencies.
+//! The organisation generator's view of the shared deterministic generator ([`crate::rng::DetRng`]): the same
+//! seed gives the same organisation on every machine and every version of the dependencies.
 
-/// SplitMix64.
+use crate::rng::DetRng;
+
+/// Keeps organisation seeds apart from fault-plan seeds that happen to be equal.
+const SALT: u64 = 0x005e_ed0f_f1ce_f10e;
+
+/// Draws for the organisation generator.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+pub(crate) struct Rng(DetRng);
 
 impl Rng {
     pub(crate) fn new(seed: u64) -> Self {
-        Self(seed ^ 0x005e_ed0f_f1ce_f10e)
+        Self(DetRng::new(seed ^ SALT))
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number in `0..n` (0 when `n` is 0).
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        (self.next_u64() % n as u64) as usize
+        let n = u64::try_from(n).unwrap_or(u64::MAX);
+        usize::try_from(self.0.below(n)).unwrap_or(0)
     }
 
     /// `true` with probability `percent / 100`.
     pub(crate) fn chance(&mut self, percent: u64) -> bool {
-        self.next_u64() % 100 < percent
+        self.0.below(100) < percent
     }
 }

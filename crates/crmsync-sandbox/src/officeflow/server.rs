@@ -1,4 +1,5 @@
-//! The loopback HTTP server speaking `docs/officeflow-api.md`: token, listings, limits and injected faults.
+//! The loopback HTTP server speaking `docs/officeflow-api.md`: token, listings, limits and injected faults,
+//! served by the shared [`crate::server`] with the shared transport-fault layer ([`crate::faults`]).
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -6,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::faults::{ApiFault, ApiFaultInjector, NoApiFaults};
+use super::org::{Org, TagKindRec, status};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -13,10 +16,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use tokio::sync::oneshot;
-
-use super::faults::{Fault, FaultInjector, NoFaults};
-use super::org::{Org, TagKindRec, status};
 
 /// `errcode` values the emulator answers with.
 mod code {
@@ -60,7 +59,7 @@ struct Shared {
     config: EmulatorConfig,
     latency_ms: AtomicU64,
     tokens: Mutex<HashMap<String, Instant>>,
-    faults: Mutex<Arc<dyn FaultInjector>>,
+    faults: Mutex<Arc<dyn ApiFaultInjector>>,
     requests: AtomicU64,
     window: Mutex<(Instant, u32)>,
 }
@@ -75,7 +74,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct OfficeflowEmulator {
     base_url: String,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
+    transport_faults: Arc<crate::faults::FaultInjector>,
+    server: crate::ServerHandle,
 }
 
 impl std::fmt::Debug for OfficeflowEmulator {
@@ -88,35 +88,50 @@ impl std::fmt::Debug for OfficeflowEmulator {
 
 impl OfficeflowEmulator {
     /// Serves `org` on a free port of `127.0.0.1`.
-    pub async fn start(org: Org, config: EmulatorConfig) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let address = listener.local_addr()?;
+    pub async fn start(org: Org, config: EmulatorConfig) -> Result<Self, crate::SandboxError> {
+        Self::start_on(crate::server::loopback_any_port(), org, config).await
+    }
+
+    /// Serves `org` on `addr` (port 0 picks a free port).
+    pub async fn start_on(
+        addr: std::net::SocketAddr,
+        org: Org,
+        config: EmulatorConfig,
+    ) -> Result<Self, crate::SandboxError> {
+        let listener = crate::server::bind(addr).await?;
         let shared = Arc::new(Shared {
             org: Mutex::new(org),
             latency_ms: AtomicU64::new(config.latency.as_millis() as u64),
             config,
             tokens: Mutex::new(HashMap::new()),
-            faults: Mutex::new(Arc::new(NoFaults)),
+            faults: Mutex::new(Arc::new(NoApiFaults)),
             requests: AtomicU64::new(0),
             window: Mutex::new((Instant::now(), 0)),
         });
-        let (stop, stopped) = oneshot::channel::<()>();
-        let app = router(shared.clone());
-        tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(error) = served {
-                tracing::warn!(%error, "officeflow emulator stopped");
-            }
-        });
+        let transport_faults = Arc::new(crate::faults::FaultInjector::new(
+            crate::faults::FaultPlan::none(),
+        ));
+        let app = transport_faults.layer(router(shared.clone()));
+        let server = crate::server::serve(app, listener)?;
         Ok(Self {
-            base_url: format!("http://{address}/api/v1"),
+            base_url: format!("{}/api/v1", server.base_url()),
             shared,
-            stop: Some(stop),
+            transport_faults,
+            server,
         })
+    }
+
+    /// Sets the shared transport faults (500/502/504, slow answers, hangs, dropped connections), per route
+    /// (`GET /api/v1/user/list`) or for all, reproducible from the plan's seed.
+    pub fn set_transport_faults(&self, plan: crate::faults::FaultPlan) {
+        self.transport_faults.set_plan(plan);
+    }
+
+    /// How many transport faults were injected, per route.
+    pub fn transport_fault_counts(
+        &self,
+    ) -> std::collections::BTreeMap<String, crate::faults::FaultCounts> {
+        self.transport_faults.counts()
     }
 
     /// The API root clients use, e.g. `http://127.0.0.1:41234/api/v1`.
@@ -140,7 +155,7 @@ impl OfficeflowEmulator {
     }
 
     /// Replaces the fault injector.
-    pub fn set_faults(&self, faults: impl FaultInjector + 'static) {
+    pub fn set_faults(&self, faults: impl ApiFaultInjector + 'static) {
         *lock(&self.shared.faults) = Arc::new(faults);
     }
 
@@ -164,9 +179,7 @@ impl OfficeflowEmulator {
 
 impl Drop for OfficeflowEmulator {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let _ = self.server.stopper().send(true);
     }
 }
 
@@ -236,13 +249,13 @@ async fn admit(
     }
     let injector = lock(&shared.faults).clone();
     match injector.on_request(endpoint, number) {
-        Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
-        Some(Fault::ErrCode(errcode)) => return Err(error(errcode)),
-        Some(Fault::Http(status)) => {
+        Some(ApiFault::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(ApiFault::ErrCode(errcode)) => return Err(error(errcode)),
+        Some(ApiFault::Http(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
             return Err((status, [(header::RETRY_AFTER, "0")], "upstream failure").into_response());
         }
-        Some(Fault::ExpireToken) => {
+        Some(ApiFault::ExpireToken) => {
             if let Some(token) = headers.and_then(bearer) {
                 lock(&shared.tokens).remove(&token);
                 return Err(error(code::TOKEN_EXPIRED));

@@ -21,6 +21,15 @@ impl MemoryProcessStore {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Runs `f` on the entries under the journal's lock (for adapters that update an entry atomically with their
+    /// own data).
+    pub(crate) fn with_entries<R>(
+        &self,
+        f: impl FnOnce(&mut BTreeMap<ProcessId, Process>) -> R,
+    ) -> R {
+        f(&mut lock(&self.entries))
+    }
 }
 
 #[async_trait]

@@ -1,0 +1,254 @@
+//! Tests of the HTTP step API on in-memory storage: the module's flow, the bearer token, field errors.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use crmsync_store::CouponStores;
+use tower::ServiceExt;
+
+use super::*;
+
+const TOKEN: &str = "test-token-0123456789";
+
+fn app(stores: &CouponStores) -> Router {
+    let generator = CouponGenerator::new(stores.processes.clone(), stores.coupons.clone());
+    router(generator, StepBudget::MODULE, SecretString::from(TOKEN))
+}
+
+async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, value)
+}
+
+#[tokio::test]
+async fn every_route_needs_the_bearer_token() {
+    let stores = CouponStores::memory();
+    let app = app(&stores);
+    for (method, uri) in [
+        ("POST", "/preview"),
+        ("POST", "/processes"),
+        ("GET", "/processes/1"),
+        ("POST", "/processes/1/step"),
+        ("POST", "/processes/1/finish"),
+    ] {
+        let (status, _) = call(&app, method, uri, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+        let (status, _) = call(&app, method, uri, None, Some("wrong")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+    }
+}
+
+#[tokio::test]
+async fn the_module_flow_start_step_finish() {
+    let stores = CouponStores::memory();
+    let app = app(&stores);
+    let (status, started) = call(
+        &app,
+        "POST",
+        "/processes",
+        Some(json!({"template": "WEB-$$##", "count": 2300, "discount_id": 4, "type": 2})),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    assert_eq!(started["next_action"], "step");
+    assert_eq!(started["progress"], "0 of 2300 generated (0%)");
+    let id = started["id"].as_i64().unwrap();
+    let (status, early) = call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/finish"),
+        None,
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(early["error"], "in_progress");
+    let mut last = Value::Null;
+    for expected in [1000, 2000, 2300] {
+        let (status, report) = call(
+            &app,
+            "POST",
+            &format!("/processes/{id}/step"),
+            None,
+            Some(TOKEN),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["processed"], expected);
+        last = report;
+    }
+    assert_eq!(last["next_action"], "finish");
+    let (status, small) = call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/step"),
+        Some(json!({"max_codes": 5})),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "a complete run's step does nothing");
+    assert_eq!(small["processed"], 2300);
+    let (status, done) = call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/finish"),
+        None,
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(done["status"], "completed");
+    let (status, shown) = call(&app, "GET", &format!("/processes/{id}"), None, Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown["status"], "completed");
+    assert!(shown.get("key").is_none() && !shown.to_string().contains("next_index"));
+    let (status, refused) = call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/step"),
+        None,
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["error"], "not_running");
+    assert_eq!(
+        stores
+            .coupons
+            .count_by_process(ProcessId(id))
+            .await
+            .unwrap(),
+        2300
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_field() {
+    let stores = CouponStores::memory();
+    let app = app(&stores);
+    let cases = [
+        (
+            json!({"template": "#", "count": 1, "discount_id": 1, "type": "one_order", "colour": 1}),
+            "colour",
+        ),
+        (json!({"template": 5}), "template"),
+        (json!({"template": "#", "count": -1}), "count"),
+        (
+            json!({"template": "#", "count": 1, "discount_id": 1, "type": "one_order", "active": "yes"}),
+            "active",
+        ),
+        (
+            json!({"template": "#", "placeholders": "*=digits"}),
+            "placeholders",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, answer) =
+            call(&app, "POST", "/processes", Some(body.clone()), Some(TOKEN)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(answer["errors"][0]["field"], field, "{answer}");
+    }
+    let (status, answer) = call(
+        &app,
+        "POST",
+        "/processes",
+        Some(json!({"template": "##", "count": 101, "type": "multi_order"})),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["error"], "invalid_settings");
+    let fields: Vec<&str> = answer["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["count", "discount_id", "max_uses"]);
+    assert!(answer["message"].as_str().unwrap().contains("at most 100"));
+
+    let (status, answer) = call(&app, "GET", "/processes/abc", None, Some(TOKEN)).await;
+    assert_eq!(
+        (status, answer["errors"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("id"))
+    );
+    let (status, answer) = call(&app, "GET", "/processes/4242", None, Some(TOKEN)).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/processes/1/step",
+        Some(json!({"max_seconds": 0})),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn preview_draws_codes_of_the_template() {
+    let stores = CouponStores::memory();
+    let app = app(&stores);
+    let (status, shown) = call(
+        &app,
+        "POST",
+        "/preview",
+        Some(json!({"template": "Ё-@@", "count": 7, "case": "lower"})),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    let codes = shown["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 7);
+    assert!(codes.iter().all(|c| {
+        let c = c.as_str().unwrap();
+        c.starts_with("Ё-") && c.chars().skip(2).all(char::is_lowercase)
+    }));
+    assert_eq!(shown["capacity"], "1089");
+    let (status, answer) = call(
+        &app,
+        "POST",
+        "/preview",
+        Some(json!({"template": "A\\"})),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer["message"].as_str().unwrap().contains("position 2"),
+        "{answer}"
+    );
+    let (status, answer) = call(
+        &app,
+        "POST",
+        "/preview",
+        Some(json!({"template": "#"})),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["codes"].as_array().unwrap().len(), 20);
+}

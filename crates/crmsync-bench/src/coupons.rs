@@ -1,0 +1,156 @@
+//! `coupons.*`: code generation speed in memory, persisting 1M codes on PostgreSQL (both insert strategies) and
+//! SQLite, a template's full capacity, and the peak memory of a 1M run.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crmsync_domain::coupon::{PermutationKey, SettingsDraft, UniqueCodes};
+use crmsync_jobs::coupons::{CouponGenerator, GenerationOptions, plan};
+use crmsync_jobs::shutdown::Shutdown;
+use crmsync_ports::{CouponStore, NoProgress, ProcessStore};
+use crmsync_store::{postgres, sqlite};
+
+use crate::report::Report;
+
+/// A 10-position template (5 Latin letters, 5 digits).
+const TEN_POSITIONS: &str = "SALE-$$$$$-#####";
+const GENERATED: u128 = 5_000_000;
+const PERSISTED: u64 = 1_000_000;
+
+pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
+    generate_in_memory(report)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        for (figure, strategy) in [
+            (
+                "coupons.persist_1m_postgres_s",
+                postgres::PgInsertStrategy::Unnest,
+            ),
+            (
+                "coupons.persist_1m_postgres_copy_merge_s",
+                postgres::PgInsertStrategy::CopyMerge,
+            ),
+        ] {
+            let db = crmsync_testkit::services::fresh_postgres().await;
+            postgres::migrate(&db.pool).await?;
+            let processes: Arc<dyn ProcessStore> =
+                Arc::new(postgres::PgProcessStore::new(db.pool.clone()));
+            let coupons: Arc<dyn CouponStore> =
+                Arc::new(postgres::PgCouponStore::new(db.pool.clone()).with_strategy(strategy));
+            report.record(
+                figure,
+                persist(processes, coupons, TEN_POSITIONS, PERSISTED).await?,
+            );
+            if strategy == postgres::PgInsertStrategy::Unnest {
+                report.record("coupons.rss_mb_1m", peak_rss_mb()?);
+            }
+        }
+
+        let db = crmsync_testkit::services::fresh_postgres().await;
+        postgres::migrate(&db.pool).await?;
+        let processes: Arc<dyn ProcessStore> =
+            Arc::new(postgres::PgProcessStore::new(db.pool.clone()));
+        let coupons: Arc<dyn CouponStore> = Arc::new(postgres::PgCouponStore::new(db.pool.clone()));
+        report.record(
+            "coupons.full_capacity_10000_s",
+            persist(processes, coupons, "####", 10_000).await?,
+        );
+
+        let dir =
+            std::env::temp_dir().join(format!("crmsync-bench-{}", uuid::Uuid::new_v4().simple()));
+        let pool = sqlite::open(&dir.join("coupons.sqlite")).await?;
+        let processes: Arc<dyn ProcessStore> =
+            Arc::new(sqlite::SqliteProcessStore::new(pool.clone()));
+        let coupons: Arc<dyn CouponStore> = Arc::new(sqlite::SqliteCouponStore::new(pool));
+        report.record(
+            "coupons.persist_1m_sqlite_s",
+            persist(processes, coupons, TEN_POSITIONS, PERSISTED).await?,
+        );
+        let _ = std::fs::remove_dir_all(dir);
+        anyhow::Ok(())
+    })
+}
+
+/// Codes per second of one thread: permutation, mixed-radix decoding and the code strings, in chunks of 10,000
+/// (as a run allocates them) and into one reused buffer.
+fn generate_in_memory(report: &mut Report) -> anyhow::Result<()> {
+    let draft = SettingsDraft {
+        template: Some(TEN_POSITIONS.into()),
+        ..SettingsDraft::default()
+    };
+    let template = draft.parse_template()?;
+    let codes = UniqueCodes::new(&template, &PermutationKey::from_bytes([7; 16]));
+    let started = Instant::now();
+    let mut total_len = 0usize;
+    let mut start = 0u128;
+    while start < GENERATED {
+        let chunk = codes.range(start..start + 10_000)?;
+        total_len += chunk.iter().map(String::len).sum::<usize>();
+        start += 10_000;
+    }
+    let per_s = GENERATED as f64 / started.elapsed().as_secs_f64();
+    anyhow::ensure!(total_len > 0, "nothing generated");
+    report.record("coupons.generate_per_s", per_s);
+
+    let mut digits = vec![0usize; template.positions().len()];
+    let mut buffer = String::new();
+    let started = Instant::now();
+    let mut checksum = 0usize;
+    for index in 0..GENERATED {
+        buffer.clear();
+        codes.write(index, &mut digits, &mut buffer)?;
+        checksum = checksum.wrapping_add(buffer.len());
+    }
+    let per_s = GENERATED as f64 / started.elapsed().as_secs_f64();
+    anyhow::ensure!(checksum > 0, "nothing generated");
+    report.record("coupons.generate_reused_buffer_per_s", per_s);
+    Ok(())
+}
+
+/// Seconds to generate and store `count` codes of `template` as one run (chunks of 10,000), start to finish.
+async fn persist(
+    processes: Arc<dyn ProcessStore>,
+    coupons: Arc<dyn CouponStore>,
+    template: &str,
+    count: u64,
+) -> anyhow::Result<f64> {
+    let generator = CouponGenerator::new(processes, coupons.clone())
+        .with_options(GenerationOptions { chunk_size: 10_000 });
+    let plan = plan(SettingsDraft {
+        template: Some(template.into()),
+        count: Some(count),
+        discount_id: Some(1),
+        coupon_type: Some("one_order".into()),
+        ..SettingsDraft::default()
+    })?;
+    let started = Instant::now();
+    let id = generator.start(&plan).await?.id;
+    let report = generator
+        .run_to_end(id, &NoProgress, &Shutdown::never())
+        .await?;
+    let seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        report.processed == count,
+        "{} of {count} stored",
+        report.processed
+    );
+    anyhow::ensure!(
+        coupons.count_by_process(id).await? == count,
+        "the table does not hold {count} codes"
+    );
+    Ok(seconds)
+}
+
+/// The process's peak resident memory (`VmHWM`), in MiB.
+fn peak_rss_mb() -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;
+    Ok(kib / 1024.0)
+}
