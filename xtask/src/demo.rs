@@ -79,6 +79,16 @@ const STEPS: &[Step] = &[
         program: &["--package", "casemon", "--bin", "casemon"],
         args: &["--sandbox", "--config", "crates/casemon/sandbox.toml"],
     },
+    Step {
+        title: "Officeflow sync: a generated organisation (500 users, 2 platforms) into an empty SQLite copy",
+        program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
+        args: &["--sandbox", "--fresh", "-q"],
+    },
+    Step {
+        title: "Officeflow sync again: nothing changed on the platform, so nothing is written",
+        program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
+        args: &["--sandbox", "-q"],
+    },
 ];
 
 /// The `coupons` binary.

@@ -7,6 +7,7 @@ mod casemon;
 mod coupons;
 mod journal;
 mod lock;
+mod officeflow;
 mod report;
 
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ const AREAS: &[Area] = &[
     ("journal", journal::run),
     ("lock", lock::run),
     ("coupons", coupons::run),
+    ("officeflow", officeflow::run),
 ];
 
 fn main() -> anyhow::Result<()> {

@@ -6,6 +6,7 @@
 pub mod case_number;
 pub mod coupon;
 pub mod crm;
+pub mod org;
 pub mod phone;
 pub mod process;
 

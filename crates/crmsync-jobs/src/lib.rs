@@ -10,10 +10,15 @@
 //!   exponential backoff.
 //! - [`stats`]: per-kind summary of the journal.
 //! - [`shutdown`]: a signal that asks running jobs to stop.
+//!
+//! Integration jobs:
+//!
+//! - [`officeflow`]: departments, positions, tags and OpenIDs from the office platform (seed 004).
 
 pub mod case_monitoring;
 pub mod coupons;
 pub mod lock;
+pub mod officeflow;
 pub mod shutdown;
 pub mod stats;
 pub mod sweeper;

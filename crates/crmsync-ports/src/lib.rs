@@ -10,6 +10,7 @@ mod error;
 mod key_value;
 mod lock;
 mod monitor;
+mod org;
 mod process_store;
 mod progress;
 mod set_store;
@@ -28,23 +29,18 @@ pub use monitor::{
     MonitorApi, MonitorApiExt, MonitorError, MonitorId, MonitoredCase, MonitoredPage, Retrieval,
     SyncOutcome,
 };
+pub use org::{
+    OrgCounts, OrgPage, OrgSource, OrgStore, PositionChanges, PositionRemap, PositionRename,
+    PositionsWritten, SourceError,
+};
 pub use process_store::{Expected, Heartbeat, ProcessFilter, ProcessStore};
 pub use progress::{NoProgress, Progress};
 pub use set_store::SetStore;
 
+/// The mockall mocks of every port (feature `mocks`).
 #[cfg(any(test, feature = "mocks"))]
-pub use coupon_store::MockCouponStore;
-#[cfg(any(test, feature = "mocks"))]
-pub use crm::MockCrmClient;
-#[cfg(any(test, feature = "mocks"))]
-pub use key_value::MockKeyValueStore;
-#[cfg(any(test, feature = "mocks"))]
-pub use lock::MockLockStore;
-#[cfg(any(test, feature = "mocks"))]
-pub use monitor::MockMonitorApi;
-#[cfg(any(test, feature = "mocks"))]
-pub use process_store::MockProcessStore;
-#[cfg(any(test, feature = "mocks"))]
-pub use progress::MockProgress;
-#[cfg(any(test, feature = "mocks"))]
-pub use set_store::MockSetStore;
+pub use self::{
+    coupon_store::MockCouponStore, crm::MockCrmClient, key_value::MockKeyValueStore,
+    lock::MockLockStore, monitor::MockMonitorApi, org::MockOrgSource, org::MockOrgStore,
+    process_store::MockProcessStore, progress::MockProgress, set_store::MockSetStore,
+};

@@ -29,6 +29,24 @@ struct ServeArgs {
     amocrm: bool,
     #[command(flatten)]
     amocrm_options: AmoCrmArgs,
+    /// Serve the Officeflow office-platform emulator (docs/officeflow-api.md).
+    #[arg(long)]
+    officeflow: bool,
+    #[command(flatten)]
+    officeflow_options: OfficeflowArgs,
+}
+
+#[derive(Debug, Args)]
+struct OfficeflowArgs {
+    /// Address of the Officeflow emulator.
+    #[arg(long, default_value = "127.0.0.1:8702")]
+    officeflow_addr: SocketAddr,
+    /// Users of the generated organisation.
+    #[arg(long, default_value_t = 1_000)]
+    officeflow_users: usize,
+    /// Seed of the generated organisation.
+    #[arg(long, default_value_t = 4)]
+    officeflow_seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -91,16 +109,58 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if !args.amocrm {
-        anyhow::bail!("nothing to serve: pass --amocrm (more emulators will follow)");
+    if !args.amocrm && !args.officeflow {
+        anyhow::bail!("nothing to serve: pass --amocrm and/or --officeflow");
     }
-    let emulator = start_amocrm(&args.amocrm_options).await?;
+    let emulator = if args.amocrm {
+        Some(start_amocrm(&args.amocrm_options).await?)
+    } else {
+        None
+    };
+    let officeflow = if args.officeflow {
+        Some(start_officeflow(&args.officeflow_options).await?)
+    } else {
+        None
+    };
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
     println!("stopping");
-    emulator.shutdown().await;
+    drop(officeflow);
+    if let Some(emulator) = emulator {
+        emulator.shutdown().await;
+    }
     Ok(())
+}
+
+async fn start_officeflow(
+    args: &OfficeflowArgs,
+) -> anyhow::Result<crmsync_sandbox::officeflow::OfficeflowEmulator> {
+    use crmsync_sandbox::officeflow::{EmulatorConfig, OfficeflowEmulator, Org, OrgSpec};
+    let spec = OrgSpec {
+        seed: args.officeflow_seed,
+        ..OrgSpec::new(args.officeflow_users)
+    };
+    let emulator = OfficeflowEmulator::start_on(
+        args.officeflow_addr,
+        Org::generate(&spec),
+        EmulatorConfig::default(),
+    )
+    .await?;
+    println!("Officeflow emulator: {}", emulator.base_url());
+    println!(
+        "  app key {} · app secret {} · {} users on wecom and dingtalk (seed {})",
+        emulator.app_key(),
+        emulator.app_secret(),
+        args.officeflow_users,
+        args.officeflow_seed
+    );
+    println!(
+        "  token: curl -X POST -d '{{\"app_key\":\"{}\",\"app_secret\":\"…\"}}' {}/token",
+        emulator.app_key(),
+        emulator.base_url()
+    );
+    Ok(emulator)
 }
 
 async fn start_amocrm(args: &AmoCrmArgs) -> anyhow::Result<AmoCrmEmulator> {

@@ -5,12 +5,14 @@
 mod coupon_store;
 mod key_value;
 mod lock;
+mod org_store;
 mod process_store;
 mod set_store;
 
 pub use coupon_store::MemoryCouponStore;
 pub use key_value::MemoryKeyValueStore;
 pub use lock::MemoryLockStore;
+pub use org_store::MemoryOrgStore;
 pub use process_store::MemoryProcessStore;
 pub use set_store::MemorySetStore;
 

@@ -2,11 +2,13 @@
 
 mod coupon_store;
 mod key_value;
+mod org_store;
 mod process_store;
 mod set_store;
 
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use key_value::PgKeyValueStore;
+pub use org_store::PgOrgStore;
 pub use process_store::PgProcessStore;
 pub use set_store::PgSetStore;
 

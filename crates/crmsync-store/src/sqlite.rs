@@ -4,11 +4,13 @@
 
 mod coupon_store;
 mod key_value;
+mod org_store;
 mod process_store;
 mod set_store;
 
 pub use coupon_store::SqliteCouponStore;
 pub use key_value::SqliteKeyValueStore;
+pub use org_store::SqliteOrgStore;
 pub use process_store::SqliteProcessStore;
 pub use set_store::SqliteSetStore;
 

@@ -109,3 +109,20 @@ async fn postgres_coupon_store_copy_merge() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn memory_org_store() {
+    contract::org_store(&memory::MemoryOrgStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_org_store() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::org_store(&sqlite::SqliteOrgStore::new(pool)).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn postgres_org_store() {
+    contract::org_store(&postgres::PgOrgStore::new(pg_pool().await)).await;
+}

@@ -3,11 +3,13 @@
 mod coupon_store;
 mod key_value;
 mod lock_store;
+mod org_store;
 mod process_store;
 mod set_store;
 
 pub use coupon_store::coupon_store;
 pub use key_value::key_value_store;
 pub use lock_store::lock_store;
+pub use org_store::org_store;
 pub use process_store::process_store;
 pub use set_store::set_store;

@@ -1,0 +1,47 @@
+//! Conversions between organisation values and their stored columns, shared by the SQL backends.
+
+use crmsync_domain::org::{Tag, TagKind, TagRule};
+use crmsync_ports::StoreError;
+
+/// The stored `rule` column of a tag: JSON for dynamic tags, `NULL` for static ones.
+pub(crate) fn rule_column(kind: &TagKind) -> Result<Option<String>, StoreError> {
+    kind.rule()
+        .map(|rule| {
+            serde_json::to_string(rule).map_err(|e| StoreError::Invalid {
+                field: "tag.rule",
+                reason: e.to_string(),
+            })
+        })
+        .transpose()
+}
+
+/// A stored tag row back as a [`Tag`].
+pub(crate) fn tag_from_row(
+    id: String,
+    group_id: Option<String>,
+    name: String,
+    kind: &str,
+    rule: Option<String>,
+) -> Result<Tag, StoreError> {
+    let kind = match (kind, rule) {
+        ("static", None) => TagKind::Static,
+        ("dynamic", Some(rule)) => TagKind::Dynamic {
+            rule: serde_json::from_str::<TagRule>(&rule).map_err(|e| StoreError::Corrupt {
+                what: "tag rule",
+                reason: e.to_string(),
+            })?,
+        },
+        (other, _) => {
+            return Err(StoreError::Corrupt {
+                what: "tag kind",
+                reason: format!("{other:?} with a rule that does not fit it"),
+            });
+        }
+    };
+    Ok(Tag {
+        id,
+        group_id,
+        name,
+        kind,
+    })
+}
