@@ -96,8 +96,12 @@ const COUPONS: &[&str] = &["--package", "coupons", "--bin", "coupons"];
 
 pub(crate) fn run() -> Result<(), String> {
     let root = shell::workspace_root();
-    std::fs::create_dir_all(root.join("target/demo"))
-        .map_err(|e| format!("cannot create target/demo: {e}"))?;
+    // Every demo starts from empty embedded stores, as the emulators do, so repeated runs show the same thing.
+    let demo_dir = root.join("target/demo");
+    if demo_dir.exists() {
+        std::fs::remove_dir_all(&demo_dir).map_err(|e| format!("cannot clear target/demo: {e}"))?;
+    }
+    std::fs::create_dir_all(&demo_dir).map_err(|e| format!("cannot create target/demo: {e}"))?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for (number, step) in STEPS.iter().enumerate() {
         println!(
