@@ -1,12 +1,10 @@
 //! Picks a backend from a URL and builds the run journal and the coupon table on one connection pool.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsync_ports::{CouponStore, ProcessStore};
 
-use crate::stores::{StorageUrlError, redact};
-use crate::{memory, postgres, sqlite};
+use crate::{Database, StorageUrlError};
 
 /// The journal and the coupon table of one backend; a chunk and its journal progress commit together.
 #[derive(Clone)]
@@ -30,37 +28,20 @@ impl std::fmt::Debug for CouponStores {
 impl CouponStores {
     /// Opens `postgres://…`, `sqlite:PATH` (created if missing) or `memory:` and applies its migrations.
     pub async fn open(url: &str) -> Result<Self, StorageUrlError> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = postgres::connect(url, 8).await?;
-            Ok(Self {
-                processes: Arc::new(postgres::PgProcessStore::new(pool.clone())),
-                coupons: Arc::new(postgres::PgCouponStore::new(pool)),
-                backend: "PostgreSQL",
-            })
-        } else if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
-            let pool = sqlite::open(&PathBuf::from(path)).await?;
-            Ok(Self {
-                processes: Arc::new(sqlite::SqliteProcessStore::new(pool.clone())),
-                coupons: Arc::new(sqlite::SqliteCouponStore::new(pool)),
-                backend: "SQLite",
-            })
-        } else if url == "memory:" {
-            Ok(Self::memory())
-        } else {
-            Err(StorageUrlError::Unsupported { url: redact(url) })
-        }
+        Ok(Self::of(&Database::open(url).await?))
     }
 
     /// A fresh in-memory journal and coupon table.
     pub fn memory() -> Self {
-        let processes = memory::MemoryProcessStore::new();
+        Self::of(&Database::memory())
+    }
+
+    /// The journal and coupon table of an open backend.
+    pub fn of(database: &Database) -> Self {
         Self {
-            coupons: Arc::new(memory::MemoryCouponStore::new(processes.clone())),
-            processes: Arc::new(processes),
-            backend: "memory",
+            processes: database.processes(),
+            coupons: database.coupons(),
+            backend: database.backend(),
         }
     }
 }

@@ -3,12 +3,14 @@
 //! - [`memory`]: in-memory adapters of every storage port, for the embedded default and for tests.
 //! - [`postgres`]: production adapters on PostgreSQL, with embedded migrations.
 //! - [`sqlite`]: embedded adapters on a SQLite file, with embedded migrations.
+//! - [`Database`]: the one place a storage URL becomes an open backend; every store below is built from it.
 //! - [`Stores`]: the journal, sets and key-value store of one backend, chosen by URL; [`open_with_org`] adds
 //!   the organisation store of `officeflow-sync` on the same pool.
 //! - [`CouponStores`]: the journal and the coupon table of one backend, chosen by URL.
 
 mod coupon_row;
 mod coupon_stores;
+mod database;
 mod error;
 pub mod memory;
 mod org;
@@ -19,5 +21,6 @@ pub mod sqlite;
 mod stores;
 
 pub use coupon_stores::CouponStores;
+pub use database::{Database, MemoryDatabase, StorageUrlError};
 pub use org::open_with_org;
-pub use stores::{StorageUrlError, Stores};
+pub use stores::Stores;

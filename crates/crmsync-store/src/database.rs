@@ -1,0 +1,165 @@
+//! `Database`: the one place a storage URL is turned into an open backend whose pool every store shares.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crmsync_ports::{CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::{memory, postgres, sqlite};
+
+/// A storage URL that names no supported backend, or a backend that could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageUrlError {
+    /// The scheme is not `postgres://`, `postgresql://`, `sqlite:` or `memory:`.
+    #[error("storage url {url:?} is not supported: use postgres://…, sqlite:PATH or memory:")]
+    Unsupported {
+        /// The URL, with any password removed.
+        url: String,
+    },
+    /// The backend could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An open, migrated backend. Stores built from one `Database` share its pool (or, in memory, its state), so a
+/// job's writes to two stores can commit in one transaction where the adapter supports it.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// Production.
+    Postgres(PgPool),
+    /// Embedded file.
+    Sqlite(SqlitePool),
+    /// Nothing persisted.
+    Memory(MemoryDatabase),
+}
+
+/// The shared state of the in-memory backend.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryDatabase {
+    processes: memory::MemoryProcessStore,
+    sets: memory::MemorySetStore,
+    key_values: memory::MemoryKeyValueStore,
+    org: memory::MemoryOrgStore,
+}
+
+impl Database {
+    /// Opens the backend `url` names — `postgres://…`, `sqlite:PATH` (created if missing) or `memory:` — and
+    /// applies its migrations.
+    pub async fn open(url: &str) -> Result<Self, StorageUrlError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(postgres::connect(url, 8).await?))
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Ok(Self::Sqlite(sqlite::open(&PathBuf::from(path)).await?))
+        } else if url == "memory:" {
+            Ok(Self::memory())
+        } else {
+            Err(StorageUrlError::Unsupported { url: redact(url) })
+        }
+    }
+
+    /// A fresh in-memory backend.
+    pub fn memory() -> Self {
+        Self::Memory(MemoryDatabase::default())
+    }
+
+    /// Which backend this is (`PostgreSQL`, `SQLite`, `memory`).
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "PostgreSQL",
+            Self::Sqlite(_) => "SQLite",
+            Self::Memory(_) => "memory",
+        }
+    }
+
+    /// The run journal.
+    pub fn processes(&self) -> Arc<dyn ProcessStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgProcessStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteProcessStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.processes.clone()),
+        }
+    }
+
+    /// Named ordered sets.
+    pub fn sets(&self) -> Arc<dyn SetStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgSetStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteSetStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.sets.clone()),
+        }
+    }
+
+    /// Expiring key-value pairs.
+    pub fn key_values(&self) -> Arc<dyn KeyValueStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgKeyValueStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteKeyValueStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.key_values.clone()),
+        }
+    }
+
+    /// The coupon table; its chunks commit together with the journal's progress.
+    pub fn coupons(&self) -> Arc<dyn CouponStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgCouponStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteCouponStore::new(pool.clone())),
+            Self::Memory(state) => {
+                Arc::new(memory::MemoryCouponStore::new(state.processes.clone()))
+            }
+        }
+    }
+
+    /// The organisation copy of `officeflow-sync`.
+    pub fn org(&self) -> Arc<dyn OrgStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgOrgStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteOrgStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.org.clone()),
+        }
+    }
+}
+
+/// Drops everything between `://` and `@` so credentials never reach an error message.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_redacted() {
+        assert_eq!(redact("mysql://user:secret@db/x"), "mysql://***@db/x");
+        assert_eq!(redact("ftp://host/x"), "ftp://host/x");
+    }
+
+    #[tokio::test]
+    async fn unknown_schemes_are_refused_with_the_url_redacted() {
+        let err = Database::open("mysql://user:secret@db/x")
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("mysql://***@db/x") && !message.contains("secret"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn stores_of_one_memory_database_share_state() {
+        let db = Database::memory();
+        db.sets().add("s", &["a".to_owned()]).await.unwrap();
+        assert!(db.sets().contains("s", "a").await.unwrap());
+        assert_eq!(db.backend(), "memory");
+    }
+}
