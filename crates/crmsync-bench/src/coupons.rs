@@ -45,7 +45,7 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
                 persist(processes, coupons, TEN_POSITIONS, PERSISTED).await?,
             );
             if strategy == postgres::PgInsertStrategy::Unnest {
-                report.record("coupons.rss_mb_1m", peak_rss_mb()?);
+                report.record("coupons.rss_mb_1m", crate::report::peak_rss_mb()?);
             }
         }
 
@@ -142,15 +142,4 @@ async fn persist(
         "the table does not hold {count} codes"
     );
     Ok(seconds)
-}
-
-/// The process's peak resident memory (`VmHWM`), in MiB.
-fn peak_rss_mb() -> anyhow::Result<f64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;
-    Ok(kib / 1024.0)
 }

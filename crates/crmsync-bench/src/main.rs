@@ -1,6 +1,8 @@
 //! Runs the crmsync benchmarks and reports their figures.
 //!
-//! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to figures of one area.
+//! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to the areas of that prefix.
+//! Every area runs in a child process of its own (`--area NAME`), so memory figures such as `VmHWM` are the
+//! area's alone; the parent merges the children's figures into one report.
 
 mod amocrm;
 mod casemon;
@@ -23,6 +25,9 @@ struct Args {
     /// Run only the areas whose name starts with this prefix (`lock`, `journal`, `amocrm`, ...).
     #[arg(long)]
     only: Option<String>,
+    /// Run exactly this area in this process (used by the parent for each child).
+    #[arg(long, hide = true)]
+    area: Option<String>,
     /// Where to write the JSON report.
     #[arg(long, default_value = "target/bench/report.json")]
     out: PathBuf,
@@ -44,7 +49,16 @@ const AREAS: &[Area] = &[
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut report = Report::default();
-    for (name, run) in AREAS {
+    if let Some(area) = &args.area {
+        let (_, run) = AREAS
+            .iter()
+            .find(|(name, _)| name == area)
+            .ok_or_else(|| anyhow::anyhow!("no benchmark area {area:?}"))?;
+        run(&mut report)?;
+        return report.write(&args.out);
+    }
+    let exe = std::env::current_exe()?;
+    for (name, _) in AREAS {
         if args
             .only
             .as_deref()
@@ -52,7 +66,19 @@ fn main() -> anyhow::Result<()> {
         {
             continue;
         }
-        run(&mut report)?;
+        let part = args.out.with_file_name(format!("{name}.json"));
+        let status = std::process::Command::new(&exe)
+            .arg("--area")
+            .arg(name)
+            .arg("--out")
+            .arg(&part)
+            .status()?;
+        anyhow::ensure!(
+            status.success(),
+            "benchmark area {name} failed with {status}"
+        );
+        report.merge(report::read(&part)?);
+        std::fs::remove_file(&part)?;
     }
     report.write(&args.out)?;
     println!("wrote {}", args.out.display());

@@ -84,18 +84,7 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
             "officeflow.requests_noop_rerun",
             (client.requests_sent() - requests_first) as f64,
         );
-        report.record("officeflow.rss_mb_100k", peak_rss_mb()?);
+        report.record("officeflow.rss_mb_100k", crate::report::peak_rss_mb()?);
         Ok(())
     })
-}
-
-/// `VmHWM` of this process in MiB.
-fn peak_rss_mb() -> anyhow::Result<f64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no VmHWM line in /proc/self/status"))?;
-    Ok(kib / 1024.0)
 }
