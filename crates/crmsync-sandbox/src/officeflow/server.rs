@@ -337,6 +337,17 @@ struct Listing<'a> {
     since: Option<i64>,
 }
 
+/// Admits a listing request (auth, rate, faults) and parses its parameters; the refusal is the response.
+async fn admit_listing<'a>(
+    shared: &Shared,
+    endpoint: &str,
+    headers: &HeaderMap,
+    params: &'a HashMap<String, String>,
+) -> Result<Listing<'a>, Response> {
+    admit(shared, endpoint, Some(headers)).await?;
+    listing(params).map_err(error)
+}
+
 /// The listing parameters, or the `errcode` that refuses them.
 fn listing(params: &HashMap<String, String>) -> Result<Listing<'_>, i64> {
     let limit = match params.get("limit") {
@@ -417,13 +428,11 @@ async fn departments(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    if let Err(response) = admit(&shared, "department/list", Some(&headers)).await {
-        return response;
-    }
-    let (limit, cursor) = match listing(&params) {
-        Ok(listing) => (listing.limit, listing.cursor),
-        Err(errcode) => return error(errcode),
-    };
+    let Listing { limit, cursor, .. } =
+        match admit_listing(&shared, "department/list", &headers, &params).await {
+            Ok(listing) => listing,
+            Err(response) => return response,
+        };
     let org = lock(&shared.org);
     let (items, next_cursor) = page_by_key(&org.departments, limit, cursor);
     json(DepartmentPage {
@@ -466,13 +475,16 @@ async fn users(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    if let Err(response) = admit(&shared, "user/list", Some(&headers)).await {
-        return response;
-    }
-    let (limit, since, start) = match listing(&params)
-        .and_then(|l| Ok((l.limit, l.since, change_cursor(l.cursor, l.since)?)))
-    {
-        Ok(parsed) => parsed,
+    let Listing {
+        limit,
+        cursor,
+        since,
+    } = match admit_listing(&shared, "user/list", &headers, &params).await {
+        Ok(listing) => listing,
+        Err(response) => return response,
+    };
+    let start = match change_cursor(cursor, since) {
+        Ok(start) => start,
         Err(errcode) => return error(errcode),
     };
     let org = lock(&shared.org);
@@ -530,13 +542,11 @@ async fn positions(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    if let Err(response) = admit(&shared, "position/list", Some(&headers)).await {
-        return response;
-    }
-    let (limit, cursor) = match listing(&params) {
-        Ok(listing) => (listing.limit, listing.cursor),
-        Err(errcode) => return error(errcode),
-    };
+    let Listing { limit, cursor, .. } =
+        match admit_listing(&shared, "position/list", &headers, &params).await {
+            Ok(listing) => listing,
+            Err(response) => return response,
+        };
     let org = lock(&shared.org);
     let (items, next_cursor) = page_by_key(&org.positions, limit, cursor);
     json(PositionPage {
@@ -608,13 +618,11 @@ async fn tags(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    if let Err(response) = admit(&shared, "tag/list", Some(&headers)).await {
-        return response;
-    }
-    let (limit, cursor) = match listing(&params) {
-        Ok(listing) => (listing.limit, listing.cursor),
-        Err(errcode) => return error(errcode),
-    };
+    let Listing { limit, cursor, .. } =
+        match admit_listing(&shared, "tag/list", &headers, &params).await {
+            Ok(listing) => listing,
+            Err(response) => return response,
+        };
     let org = lock(&shared.org);
     let (items, next_cursor) = page_by_key(&org.tags, limit, cursor);
     json(TagPage {
@@ -662,13 +670,11 @@ async fn tag_users(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    if let Err(response) = admit(&shared, "tag/users", Some(&headers)).await {
-        return response;
-    }
-    let (limit, cursor) = match listing(&params) {
-        Ok(listing) => (listing.limit, listing.cursor),
-        Err(errcode) => return error(errcode),
-    };
+    let Listing { limit, cursor, .. } =
+        match admit_listing(&shared, "tag/users", &headers, &params).await {
+            Ok(listing) => listing,
+            Err(response) => return response,
+        };
     let Some(tag_id) = params.get("tagid") else {
         return error(code::INVALID_PARAMETER);
     };
@@ -730,13 +736,16 @@ async fn openids(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    if let Err(response) = admit(&shared, "openid/list", Some(&headers)).await {
-        return response;
-    }
-    let (limit, since, start) = match listing(&params)
-        .and_then(|l| Ok((l.limit, l.since, change_cursor(l.cursor, l.since)?)))
-    {
-        Ok(parsed) => parsed,
+    let Listing {
+        limit,
+        cursor,
+        since,
+    } = match admit_listing(&shared, "openid/list", &headers, &params).await {
+        Ok(listing) => listing,
+        Err(response) => return response,
+    };
+    let start = match change_cursor(cursor, since) {
+        Ok(start) => start,
         Err(errcode) => return error(errcode),
     };
     let org = lock(&shared.org);

@@ -7,11 +7,11 @@ use crmsync_domain::org::{
     TagMember, UserOpenId,
 };
 use crmsync_ports::{OrgCounts, OrgStore, PositionChanges, PositionsWritten, StoreError};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 
 use super::BACKEND;
 use crate::error::sql_error;
-use crate::org_rows::{rule_column, tag_from_row};
+use crate::org_rows::{OpenIdTable, openids_from_rows, rule_column, tag_from_row};
 
 fn db(error: sqlx::Error) -> StoreError {
     sql_error(BACKEND, error)
@@ -116,6 +116,70 @@ fn columns<T, A, B, C>(rows: &[T], split: impl Fn(&T) -> (A, B, C)) -> (Vec<A>, 
 
 fn count(value: i64) -> u64 {
     value.unsigned_abs()
+}
+
+impl PgOrgStore {
+    async fn read_openids(
+        &self,
+        table: OpenIdTable,
+        platform: &str,
+    ) -> Result<Vec<UserOpenId>, StoreError> {
+        let sql = format!(
+            "SELECT openid, username FROM {} WHERE platform = $1 ORDER BY openid, username",
+            table.name()
+        );
+        let rows: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(platform)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(openids_from_rows(platform, rows))
+    }
+
+    /// Removes then adds `(platform, openid, username)` rows of `table` in one transaction, each in one statement.
+    async fn write_openids(
+        &self,
+        table: OpenIdTable,
+        add: &[UserOpenId],
+        remove: &[UserOpenId],
+    ) -> Result<u64, StoreError> {
+        let split = |o: &UserOpenId| (o.platform.clone(), o.openid.clone(), o.username.clone());
+        let name = table.name();
+        let mut tx = self.begin().await?;
+        let mut changed = 0;
+        if !remove.is_empty() {
+            let (platforms, openids, users) = columns(remove, split);
+            let sql = format!(
+                "DELETE FROM {name} o USING UNNEST($1::text[], $2::text[], $3::text[]) AS r(p, i, u) \
+                 WHERE o.platform = r.p AND o.openid = r.i AND o.username = r.u"
+            );
+            changed += sqlx::query(AssertSqlSafe(sql))
+                .bind(platforms)
+                .bind(openids)
+                .bind(users)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        if !add.is_empty() {
+            let (platforms, openids, users) = columns(add, split);
+            let sql = format!(
+                "INSERT INTO {name} (platform, openid, username) \
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING"
+            );
+            changed += sqlx::query(AssertSqlSafe(sql))
+                .bind(platforms)
+                .bind(openids)
+                .bind(users)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        commit(tx).await?;
+        Ok(changed)
+    }
 }
 
 #[async_trait]
@@ -532,21 +596,7 @@ impl OrgStore for PgOrgStore {
     }
 
     async fn user_openids(&self, platform: &str) -> Result<Vec<UserOpenId>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT openid, username FROM officeflow_user_openids WHERE platform = $1 ORDER BY openid",
-        )
-        .bind(platform)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|(openid, username)| UserOpenId {
-                platform: platform.to_owned(),
-                openid,
-                username,
-            })
-            .collect())
+        self.read_openids(OpenIdTable::Bound, platform).await
     }
 
     async fn write_user_openids(
@@ -554,58 +604,12 @@ impl OrgStore for PgOrgStore {
         add: &[UserOpenId],
         remove: &[UserOpenId],
     ) -> Result<u64, StoreError> {
-        let split = |o: &UserOpenId| (o.platform.clone(), o.openid.clone(), o.username.clone());
-        let mut tx = self.begin().await?;
-        let mut changed = 0;
-        if !remove.is_empty() {
-            let (platforms, openids, users) = columns(remove, split);
-            changed += sqlx::query(
-                "DELETE FROM officeflow_user_openids o \
-                 USING UNNEST($1::text[], $2::text[], $3::text[]) AS r(p, i, u) \
-                 WHERE o.platform = r.p AND o.openid = r.i AND o.username = r.u",
-            )
-            .bind(platforms)
-            .bind(openids)
-            .bind(users)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        }
-        if !add.is_empty() {
-            let (platforms, openids, users) = columns(add, split);
-            changed += sqlx::query(
-                "INSERT INTO officeflow_user_openids (platform, openid, username) \
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
-            )
-            .bind(platforms)
-            .bind(openids)
-            .bind(users)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        }
-        commit(tx).await?;
-        Ok(changed)
+        self.write_openids(OpenIdTable::Bound, add, remove).await
     }
 
     async fn openid_conflict_claims(&self, platform: &str) -> Result<Vec<UserOpenId>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT openid, username FROM officeflow_openid_conflicts WHERE platform = $1 ORDER BY openid, username",
-        )
-        .bind(platform)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|(openid, username)| UserOpenId {
-                platform: platform.to_owned(),
-                openid,
-                username,
-            })
-            .collect())
+        self.read_openids(OpenIdTable::ConflictClaims, platform)
+            .await
     }
 
     async fn write_openid_conflict_claims(
@@ -613,40 +617,8 @@ impl OrgStore for PgOrgStore {
         add: &[UserOpenId],
         remove: &[UserOpenId],
     ) -> Result<u64, StoreError> {
-        let split = |o: &UserOpenId| (o.platform.clone(), o.openid.clone(), o.username.clone());
-        let mut tx = self.begin().await?;
-        let mut changed = 0;
-        if !remove.is_empty() {
-            let (platforms, openids, users) = columns(remove, split);
-            changed += sqlx::query(
-                "DELETE FROM officeflow_openid_conflicts o \
-                 USING UNNEST($1::text[], $2::text[], $3::text[]) AS r(p, i, u) \
-                 WHERE o.platform = r.p AND o.openid = r.i AND o.username = r.u",
-            )
-            .bind(platforms)
-            .bind(openids)
-            .bind(users)
-            .execute(&mut *tx)
+        self.write_openids(OpenIdTable::ConflictClaims, add, remove)
             .await
-            .map_err(db)?
-            .rows_affected();
-        }
-        if !add.is_empty() {
-            let (platforms, openids, users) = columns(add, split);
-            changed += sqlx::query(
-                "INSERT INTO officeflow_openid_conflicts (platform, openid, username) \
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
-            )
-            .bind(platforms)
-            .bind(openids)
-            .bind(users)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        }
-        commit(tx).await?;
-        Ok(changed)
     }
 
     async fn sync_mark(&self, key: &str) -> Result<Option<i64>, StoreError> {

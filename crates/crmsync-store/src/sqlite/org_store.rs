@@ -7,11 +7,11 @@ use crmsync_domain::org::{
     TagMember, UserOpenId,
 };
 use crmsync_ports::{OrgCounts, OrgStore, PositionChanges, PositionsWritten, StoreError};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use super::{BACKEND, timestamp};
 use crate::error::sql_error;
-use crate::org_rows::{rule_column, tag_from_row};
+use crate::org_rows::{OpenIdTable, openids_from_rows, rule_column, tag_from_row};
 
 fn db(error: sqlx::Error) -> StoreError {
     sql_error(BACKEND, error)
@@ -119,6 +119,56 @@ macro_rules! for_each_row {
 
 fn count(value: i64) -> u64 {
     value.unsigned_abs()
+}
+
+impl SqliteOrgStore {
+    async fn read_openids(
+        &self,
+        table: OpenIdTable,
+        platform: &str,
+    ) -> Result<Vec<UserOpenId>, StoreError> {
+        let sql = format!(
+            "SELECT openid, username FROM {} WHERE platform = $1 ORDER BY openid, username",
+            table.name()
+        );
+        let rows: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(platform)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(openids_from_rows(platform, rows))
+    }
+
+    /// Removes then adds `(platform, openid, username)` rows of `table` in one transaction.
+    async fn write_openids(
+        &self,
+        table: OpenIdTable,
+        add: &[UserOpenId],
+        remove: &[UserOpenId],
+    ) -> Result<u64, StoreError> {
+        let name = table.name();
+        let delete =
+            format!("DELETE FROM {name} WHERE platform = $1 AND openid = $2 AND username = $3");
+        let insert = format!(
+            "INSERT OR IGNORE INTO {name} (platform, openid, username) VALUES ($1, $2, $3)"
+        );
+        let mut tx = self.begin().await?;
+        let mut changed = 0u64;
+        for (sql, rows) in [(&delete, remove), (&insert, add)] {
+            for o in rows {
+                changed += sqlx::query(AssertSqlSafe(sql.as_str()))
+                    .bind(&o.platform)
+                    .bind(&o.openid)
+                    .bind(&o.username)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .rows_affected();
+            }
+        }
+        commit(tx).await?;
+        Ok(changed)
+    }
 }
 
 #[async_trait]
@@ -480,21 +530,7 @@ impl OrgStore for SqliteOrgStore {
     }
 
     async fn user_openids(&self, platform: &str) -> Result<Vec<UserOpenId>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT openid, username FROM officeflow_user_openids WHERE platform = $1 ORDER BY openid",
-        )
-        .bind(platform)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|(openid, username)| UserOpenId {
-                platform: platform.to_owned(),
-                openid,
-                username,
-            })
-            .collect())
+        self.read_openids(OpenIdTable::Bound, platform).await
     }
 
     async fn write_user_openids(
@@ -502,43 +538,12 @@ impl OrgStore for SqliteOrgStore {
         add: &[UserOpenId],
         remove: &[UserOpenId],
     ) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let mut changed = for_each_row!(
-            tx,
-            "DELETE FROM officeflow_user_openids WHERE platform = $1 AND openid = $2 AND username = $3",
-            remove,
-            |o| &o.platform,
-            &o.openid,
-            &o.username
-        );
-        changed += for_each_row!(
-            tx,
-            "INSERT OR IGNORE INTO officeflow_user_openids (platform, openid, username) VALUES ($1, $2, $3)",
-            add,
-            |o| &o.platform,
-            &o.openid,
-            &o.username
-        );
-        commit(tx).await?;
-        Ok(changed)
+        self.write_openids(OpenIdTable::Bound, add, remove).await
     }
 
     async fn openid_conflict_claims(&self, platform: &str) -> Result<Vec<UserOpenId>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT openid, username FROM officeflow_openid_conflicts WHERE platform = $1 ORDER BY openid, username",
-        )
-        .bind(platform)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(rows
-            .into_iter()
-            .map(|(openid, username)| UserOpenId {
-                platform: platform.to_owned(),
-                openid,
-                username,
-            })
-            .collect())
+        self.read_openids(OpenIdTable::ConflictClaims, platform)
+            .await
     }
 
     async fn write_openid_conflict_claims(
@@ -546,25 +551,8 @@ impl OrgStore for SqliteOrgStore {
         add: &[UserOpenId],
         remove: &[UserOpenId],
     ) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let mut changed = for_each_row!(
-            tx,
-            "DELETE FROM officeflow_openid_conflicts WHERE platform = $1 AND openid = $2 AND username = $3",
-            remove,
-            |o| &o.platform,
-            &o.openid,
-            &o.username
-        );
-        changed += for_each_row!(
-            tx,
-            "INSERT OR IGNORE INTO officeflow_openid_conflicts (platform, openid, username) VALUES ($1, $2, $3)",
-            add,
-            |o| &o.platform,
-            &o.openid,
-            &o.username
-        );
-        commit(tx).await?;
-        Ok(changed)
+        self.write_openids(OpenIdTable::ConflictClaims, add, remove)
+            .await
     }
 
     async fn sync_mark(&self, key: &str) -> Result<Option<i64>, StoreError> {
