@@ -133,7 +133,17 @@ fn messages_and_reports_speak_russian_by_flag_or_locale() {
         "error: count: шаблон даёт не больше 100 разных кодов; запрошено 500"
     );
     let english = scratch
-        .command(&["--lang", "en", "generate", "--template", "КОД-##", "--count", "500", "--discount", "1"])
+        .command(&[
+            "--lang",
+            "en",
+            "generate",
+            "--template",
+            "КОД-##",
+            "--count",
+            "500",
+            "--discount",
+            "1",
+        ])
         .env("LC_ALL", "ru_RU.UTF-8")
         .output()
         .unwrap();
@@ -142,7 +152,17 @@ fn messages_and_reports_speak_russian_by_flag_or_locale() {
         "error: count: the template yields at most 100 distinct codes; 500 requested"
     );
     let generated = scratch
-        .command(&["--lang", "ru", "generate", "--template", "Б-###", "--count", "20", "--discount", "3"])
+        .command(&[
+            "--lang",
+            "ru",
+            "generate",
+            "--template",
+            "Б-###",
+            "--count",
+            "20",
+            "--discount",
+            "3",
+        ])
         .output()
         .unwrap();
     assert!(generated.status.success(), "{}", stderr(&generated));

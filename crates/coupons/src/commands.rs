@@ -13,9 +13,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use crate::cli::{Cli, Command, GenerateArgs, RunRef};
-use crate::i18n::{self, Lang, args, tr};
 use crate::config::{CouponsConfig, ENV_PREFIX, SANDBOX_STORAGE};
 use crate::export::{ExportError, export};
+use crate::i18n::{self, Lang, args, tr};
 use crate::output;
 
 /// A job error as an exit in `lang`: the caller's mistake is bad usage (2), anything else a failed job (1).
@@ -76,10 +76,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Generate(args) => generate(lang, &generator, &args, json).await,
         Command::Resume { id } => {
             let id = resolve(lang, &generator, id).await?;
-            generator
-                .reopen(id)
-                .await
-                .map_err(|e| failure(lang, e))?;
+            generator.reopen(id).await.map_err(|e| failure(lang, e))?;
             run_to_end(lang, &generator, id, json).await
         }
         Command::List { limit } => {
@@ -201,7 +198,8 @@ async fn resolve(
 }
 
 fn dry_run(lang: Lang, args: &GenerateArgs, json: bool) -> Result<(), Failure> {
-    let planned = plan(args.draft()).map_err(|e| Failure::usage(i18n::settings_errors(lang, &e)))?;
+    let planned =
+        plan(args.draft()).map_err(|e| Failure::usage(i18n::settings_errors(lang, &e)))?;
     #[derive(Serialize)]
     struct DryRun<'a> {
         template: &'a str,
@@ -244,7 +242,8 @@ async fn generate(
     args: &GenerateArgs,
     json: bool,
 ) -> Result<(), Failure> {
-    let planned = plan(args.draft()).map_err(|e| Failure::usage(i18n::settings_errors(lang, &e)))?;
+    let planned =
+        plan(args.draft()).map_err(|e| Failure::usage(i18n::settings_errors(lang, &e)))?;
     for warning in &planned.warnings {
         tracing::warn!("{}", i18n::message(lang, warning));
     }

@@ -134,10 +134,11 @@ fn bundle(lang: Lang, source: &str, problems: &mut Vec<String>) -> FluentBundle<
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // No Unicode isolation marks: messages go to terminals and logs as well as the page.
     bundle.set_use_isolating(false);
-    let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, errors)| {
-        problems.extend(errors.iter().map(|e| format!("{lang}.ftl: {e:?}")));
-        partial
-    });
+    let resource =
+        FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, errors)| {
+            problems.extend(errors.iter().map(|e| format!("{lang}.ftl: {e:?}")));
+            partial
+        });
     if let Err(errors) = bundle.add_resource(resource) {
         problems.extend(errors.iter().map(|e| format!("{lang}.ftl: {e}")));
     }
@@ -230,7 +231,11 @@ pub fn coupon_error(lang: Lang, error: &CouponError) -> String {
         CouponError::WrongKind { id, kind } => {
             tr(lang, "error-wrong-kind", args!["id" => id, "kind" => kind])
         }
-        CouponError::NotRunning { id, status: s, action } => {
+        CouponError::NotRunning {
+            id,
+            status: s,
+            action,
+        } => {
             let key = match *action {
                 "finish" => "error-not-running-finish",
                 "abort" => "error-not-running-abort",
@@ -287,7 +292,6 @@ pub fn coupon_error(lang: Lang, error: &CouponError) -> String {
         CouponError::Transition(e) => tr(lang, "error-transition", args!["reason" => e]),
     }
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -253,7 +253,12 @@ async fn preview_draws_codes_of_the_template() {
     assert_eq!(answer["codes"].as_array().unwrap().len(), 20);
 }
 
-async fn call_in(app: &Router, uri: &str, body: &str, accept_language: &str) -> (StatusCode, Value) {
+async fn call_in(
+    app: &Router,
+    uri: &str,
+    body: &str,
+    accept_language: &str,
+) -> (StatusCode, Value) {
     let request = Request::builder()
         .method("POST")
         .uri(uri)
@@ -266,7 +271,10 @@ async fn call_in(app: &Router, uri: &str, body: &str, accept_language: &str) -> 
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -276,7 +284,10 @@ async fn errors_and_progress_follow_accept_language_or_the_lang_parameter() {
     let (status, answer) = call_in(&app, "/processes", "{not json", "ru-RU,ru;q=0.9").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        answer["message"].as_str().unwrap().starts_with("body: не JSON"),
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("body: не JSON"),
         "{answer}"
     );
     let (_, answer) = call_in(
@@ -287,8 +298,7 @@ async fn errors_and_progress_follow_accept_language_or_the_lang_parameter() {
     )
     .await;
     assert_eq!(
-        answer["errors"][0]["reason"],
-        "шаблон даёт не больше 100 разных кодов; запрошено 500",
+        answer["errors"][0]["reason"], "шаблон даёт не больше 100 разных кодов; запрошено 500",
         "{answer}"
     );
     let (_, answer) = call_in(

@@ -519,7 +519,10 @@ impl SettingsDraft {
         let case = match self.case.as_deref().map(str::parse::<CaseMode>) {
             Some(Ok(case)) => case,
             Some(Err(reason)) => {
-                errors.add("case", invalid("case-invalid", reason, self.case.as_deref()));
+                errors.add(
+                    "case",
+                    invalid("case-invalid", reason, self.case.as_deref()),
+                );
                 CaseMode::default()
             }
             None => CaseMode::default(),
@@ -614,7 +617,10 @@ impl SettingsDraft {
         let case = match self.case.as_deref().map(str::parse::<CaseMode>) {
             Some(Ok(case)) => case,
             Some(Err(reason)) => {
-                errors.add("case", invalid("case-invalid", reason, self.case.as_deref()));
+                errors.add(
+                    "case",
+                    invalid("case-invalid", reason, self.case.as_deref()),
+                );
                 CaseMode::default()
             }
             None => CaseMode::default(),

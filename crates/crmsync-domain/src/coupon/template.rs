@@ -148,12 +148,12 @@ impl TemplateError {
             TemplateErrorReason::Unprintable { .. } => "template-unprintable",
             TemplateErrorReason::EmptyCollection { .. } => "template-empty-collection",
         };
-        let mut message = Message::new(key, self.to_string())
-            .arg("position", self.position.unwrap_or_default());
+        let mut message =
+            Message::new(key, self.to_string()).arg("position", self.position.unwrap_or_default());
         message = match &self.reason {
-            TemplateErrorReason::TooLong { length } => message
-                .arg("length", length)
-                .arg("max", MAX_TEMPLATE_CHARS),
+            TemplateErrorReason::TooLong { length } => {
+                message.arg("length", length).arg("max", MAX_TEMPLATE_CHARS)
+            }
             TemplateErrorReason::UnknownPlaceholder { character }
             | TemplateErrorReason::Unprintable { character } => {
                 message.arg("character", format!("{character:?}"))
