@@ -585,7 +585,16 @@ fn serve_refuses_to_start_without_a_token() {
 fn command_line_changes_are_audited_under_the_os_user() {
     let scratch = Scratch::new(None, "");
     let generated = scratch
-        .command(&["--json", "generate", "--template", "AU-###", "--count", "40", "--discount", "5"])
+        .command(&[
+            "--json",
+            "generate",
+            "--template",
+            "AU-###",
+            "--count",
+            "40",
+            "--discount",
+            "5",
+        ])
         .env("USER", "кассир")
         .output()
         .unwrap();
@@ -606,7 +615,15 @@ fn command_line_changes_are_audited_under_the_os_user() {
     assert!(deleted.status.success(), "{}", stderr(&deleted));
     let deleted: Value = serde_json::from_slice(&deleted.stdout).unwrap();
     assert_eq!(deleted["deleted"], 40);
-    let bad = scratch.run(&["generate", "--template", "", "--count", "1", "--discount", "1"]);
+    let bad = scratch.run(&[
+        "generate",
+        "--template",
+        "",
+        "--count",
+        "1",
+        "--discount",
+        "1",
+    ]);
     assert_eq!(code(&bad), 2);
     let audit = scratch.json(&["audit", "--run", &id]);
     let rows: Vec<String> = audit
@@ -624,10 +641,20 @@ fn command_line_changes_are_audited_under_the_os_user() {
         ]
     );
     let all = scratch.json(&["audit"]);
-    assert_eq!(all.as_array().unwrap().len(), 4, "the rejected generate too");
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        4,
+        "the rejected generate too"
+    );
     assert_eq!(all[0]["outcome"], "failed");
     let human = scratch.run(&["--lang", "ru", "audit", "--run", &id]);
     let text = String::from_utf8(human.stdout).unwrap();
-    assert!(text.starts_with("КОГДА  КТО  ДЕЙСТВИЕ  ЗАПУСК  ИТОГ\n"), "{text}");
-    assert!(text.contains("user:кассир  generate  ") && text.contains("успешно"), "{text}");
+    assert!(
+        text.starts_with("КОГДА  КТО  ДЕЙСТВИЕ  ЗАПУСК  ИТОГ\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("user:кассир  generate  ") && text.contains("успешно"),
+        "{text}"
+    );
 }

@@ -14,11 +14,11 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use crate::cli::{Cli, Command, GenerateArgs, RunRef};
-use crate::rights::{Auditor, Tokens, os_actor};
 use crate::config::{CouponsConfig, ENV_PREFIX, SANDBOX_STORAGE};
 use crate::export::{ExportError, export};
 use crate::i18n::{self, Lang, args, tr};
 use crate::output;
+use crate::rights::{Auditor, Tokens, os_actor};
 
 /// A job error as an exit in `lang`: the caller's mistake is bad usage (2), anything else a failed job (1).
 pub(crate) fn failure(lang: Lang, error: CouponError) -> Failure {
@@ -75,18 +75,21 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         });
     let auditor = Auditor::new(stores.audit.clone());
     let actor = os_actor(|name| std::env::var(name).ok());
-    let audited = |action: &'static str, process: Option<ProcessId>, result: Result<(), Failure>| {
-        let auditor = auditor.clone();
-        let actor = actor.clone();
-        async move {
-            let (outcome, detail) = match &result {
-                Ok(()) => (AuditOutcome::Ok, None),
-                Err(failure) => (AuditOutcome::Failed, Some(failure.message.clone())),
-            };
-            auditor.record(actor, action, process, outcome, detail).await;
-            result
-        }
-    };
+    let audited =
+        |action: &'static str, process: Option<ProcessId>, result: Result<(), Failure>| {
+            let auditor = auditor.clone();
+            let actor = actor.clone();
+            async move {
+                let (outcome, detail) = match &result {
+                    Ok(()) => (AuditOutcome::Ok, None),
+                    Err(failure) => (AuditOutcome::Failed, Some(failure.message.clone())),
+                };
+                auditor
+                    .record(actor, action, process, outcome, detail)
+                    .await;
+                result
+            }
+        };
     match cli.command {
         Command::Preview(_) => Ok(()),
         Command::Generate(args) => {

@@ -110,7 +110,11 @@ impl Tokens {
 
 /// Rejects requests without a known `Authorization: Bearer <token>` (401, in the reader's language); others
 /// carry their [`Caller`] as a request extension.
-pub async fn authenticate(State(tokens): State<Tokens>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(
+    State(tokens): State<Tokens>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let caller = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -220,7 +224,10 @@ mod tests {
                 role: Role::Admin
             })
         );
-        assert_eq!(tokens.caller("s3cret-op").map(|c| c.role), Some(Role::Operator));
+        assert_eq!(
+            tokens.caller("s3cret-op").map(|c| c.role),
+            Some(Role::Operator)
+        );
         assert_eq!(tokens.caller("s3cret"), None);
         assert_eq!(tokens.caller(""), None);
     }

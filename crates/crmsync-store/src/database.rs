@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crmsync_ports::{AuditLog, CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError};
+use crmsync_ports::{
+    AuditLog, CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError,
+};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::{memory, postgres, sqlite};

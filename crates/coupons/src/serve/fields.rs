@@ -111,7 +111,8 @@ impl Fields {
     }
 }
 
-pub(super) const TEMPLATE_FIELDS: [&str; 4] = ["template", "case", "exclude_lookalikes", "placeholders"];
+pub(super) const TEMPLATE_FIELDS: [&str; 4] =
+    ["template", "case", "exclude_lookalikes", "placeholders"];
 pub(super) const START_FIELDS: [&str; 13] = [
     "template",
     "case",

@@ -128,7 +128,14 @@ pub(super) async fn step(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let id = process_id(lang, &id)?;
-    require(&state, &caller, lang, Role::Operator, Some(("step", Some(id)))).await?;
+    require(
+        &state,
+        &caller,
+        lang,
+        Role::Operator,
+        Some(("step", Some(id))),
+    )
+    .await?;
     let stepped = async {
         let fields = Fields::parse(lang, &body, &["max_codes", "max_seconds"])?;
         let mut budget = state.budget;
@@ -188,10 +195,18 @@ pub(super) async fn finish(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let shared = Arc::clone(&state);
-    on_run(&state, &caller, lang, &id, "finish", Role::Operator, |id| async move {
-        let report = shared.generator.finish(id).await.map_err(job(lang))?;
-        Ok(answer(lang, StatusCode::OK, &report))
-    })
+    on_run(
+        &state,
+        &caller,
+        lang,
+        &id,
+        "finish",
+        Role::Operator,
+        |id| async move {
+            let report = shared.generator.finish(id).await.map_err(job(lang))?;
+            Ok(answer(lang, StatusCode::OK, &report))
+        },
+    )
     .await
 }
 
@@ -202,10 +217,18 @@ pub(super) async fn resume(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let shared = Arc::clone(&state);
-    on_run(&state, &caller, lang, &id, "resume", Role::Operator, |id| async move {
-        let report = shared.generator.reopen(id).await.map_err(job(lang))?;
-        Ok(answer(lang, StatusCode::OK, &report))
-    })
+    on_run(
+        &state,
+        &caller,
+        lang,
+        &id,
+        "resume",
+        Role::Operator,
+        |id| async move {
+            let report = shared.generator.reopen(id).await.map_err(job(lang))?;
+            Ok(answer(lang, StatusCode::OK, &report))
+        },
+    )
     .await
 }
 
@@ -217,10 +240,22 @@ pub(super) async fn abort(
 ) -> Result<Response, ApiError> {
     let reason = format!("aborted by token {}", caller.name);
     let shared = Arc::clone(&state);
-    on_run(&state, &caller, lang, &id, "abort", Role::Admin, |id| async move {
-        let report = shared.generator.abort(id, &reason).await.map_err(job(lang))?;
-        Ok(answer(lang, StatusCode::OK, &report))
-    })
+    on_run(
+        &state,
+        &caller,
+        lang,
+        &id,
+        "abort",
+        Role::Admin,
+        |id| async move {
+            let report = shared
+                .generator
+                .abort(id, &reason)
+                .await
+                .map_err(job(lang))?;
+            Ok(answer(lang, StatusCode::OK, &report))
+        },
+    )
     .await
 }
 
@@ -231,11 +266,23 @@ pub(super) async fn delete_unused(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let shared = Arc::clone(&state);
-    on_run(&state, &caller, lang, &id, "delete_unused", Role::Admin, |id| async move {
-        let deleted = shared.generator.delete_unused(id).await.map_err(job(lang))?;
-        let message = i18n::tr(lang, "deleted", args!["deleted" => deleted, "id" => id]);
-        Ok(Json(json!({"id": id, "deleted": deleted, "message": message})).into_response())
-    })
+    on_run(
+        &state,
+        &caller,
+        lang,
+        &id,
+        "delete_unused",
+        Role::Admin,
+        |id| async move {
+            let deleted = shared
+                .generator
+                .delete_unused(id)
+                .await
+                .map_err(job(lang))?;
+            let message = i18n::tr(lang, "deleted", args!["deleted" => deleted, "id" => id]);
+            Ok(Json(json!({"id": id, "deleted": deleted, "message": message})).into_response())
+        },
+    )
     .await
 }
 
@@ -287,7 +334,9 @@ pub(super) async fn export_csv(
         .await
         .map_err(|e| match e {
             crate::export::ExportError::Job(job) => ApiError::coupon(lang, &job),
-            write @ crate::export::ExportError::Write(_) => ApiError::internal(lang, write.to_string()),
+            write @ crate::export::ExportError::Write(_) => {
+                ApiError::internal(lang, write.to_string())
+            }
         })?;
     let disposition = format!("attachment; filename=\"coupons-{id}.csv\"");
     Ok((

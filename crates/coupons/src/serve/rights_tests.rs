@@ -23,8 +23,14 @@ async fn each_role_reaches_only_its_routes_and_403_names_the_missing_role() {
         answer["message"],
         "this needs the operator role; token `витрина` has the viewer role"
     );
-    let (status, started) =
-        call(&app, "POST", "/processes", Some(start_body()), Some(OPERATOR)).await;
+    let (status, started) = call(
+        &app,
+        "POST",
+        "/processes",
+        Some(start_body()),
+        Some(OPERATOR),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{started}");
     let id = started["id"].as_i64().unwrap();
     for (method, uri) in [
@@ -37,34 +43,75 @@ async fn each_role_reaches_only_its_routes_and_403_names_the_missing_role() {
         let (status, answer) = call(&app, method, &uri, body, Some(VIEWER)).await;
         assert_eq!(status, StatusCode::OK, "viewer {method} {uri}: {answer}");
     }
-    let (status, _) = call(&app, "POST", &format!("/processes/{id}/step"), None, Some(VIEWER)).await;
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/step"),
+        None,
+        Some(VIEWER),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, report) =
-        call(&app, "POST", &format!("/processes/{id}/step"), None, Some(OPERATOR)).await;
+    let (status, report) = call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/step"),
+        None,
+        Some(OPERATOR),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["processed"], 30);
-    let (status, answer) =
-        call(&app, "POST", &format!("/processes/{id}/abort"), None, Some(OPERATOR)).await;
+    let (status, answer) = call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/abort"),
+        None,
+        Some(OPERATOR),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         answer["message"],
         "this needs the admin role; token `shop` has the operator role"
     );
-    let (status, answer) =
-        call(&app, "DELETE", &format!("/processes/{id}/coupons"), None, Some(OPERATOR)).await;
+    let (status, answer) = call(
+        &app,
+        "DELETE",
+        &format!("/processes/{id}/coupons"),
+        None,
+        Some(OPERATOR),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
     let (status, _) = call(&app, "GET", "/audit", None, Some(OPERATOR)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, aborted) =
-        call(&app, "POST", &format!("/processes/{id}/abort"), None, Some(TOKEN)).await;
+    let (status, aborted) = call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/abort"),
+        None,
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{aborted}");
     assert_eq!(aborted["status"], "aborted");
-    let (status, deleted) =
-        call(&app, "DELETE", &format!("/processes/{id}/coupons"), None, Some(TOKEN)).await;
+    let (status, deleted) = call(
+        &app,
+        "DELETE",
+        &format!("/processes/{id}/coupons"),
+        None,
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{deleted}");
     assert_eq!(deleted["deleted"], 30);
     assert_eq!(
-        stores.coupons.count_by_process(ProcessId(id)).await.unwrap(),
+        stores
+            .coupons
+            .count_by_process(ProcessId(id))
+            .await
+            .unwrap(),
         0
     );
 }
@@ -73,12 +120,40 @@ async fn each_role_reaches_only_its_routes_and_403_names_the_missing_role() {
 async fn every_state_changing_call_is_audited_with_caller_and_outcome() {
     let stores = CouponStores::memory();
     let app = app(&stores);
-    let (_, started) = call(&app, "POST", "/processes", Some(start_body()), Some(OPERATOR)).await;
+    let (_, started) = call(
+        &app,
+        "POST",
+        "/processes",
+        Some(start_body()),
+        Some(OPERATOR),
+    )
+    .await;
     let id = started["id"].as_i64().unwrap();
-    call(&app, "POST", &format!("/processes/{id}/finish"), None, Some(OPERATOR)).await;
-    call(&app, "POST", &format!("/processes/{id}/abort"), None, Some(VIEWER)).await;
+    call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/finish"),
+        None,
+        Some(OPERATOR),
+    )
+    .await;
+    call(
+        &app,
+        "POST",
+        &format!("/processes/{id}/abort"),
+        None,
+        Some(VIEWER),
+    )
+    .await;
     call(&app, "GET", &format!("/processes/{id}"), None, Some(VIEWER)).await;
-    call(&app, "POST", "/processes", Some(json!({"template": ""})), Some(OPERATOR)).await;
+    call(
+        &app,
+        "POST",
+        "/processes",
+        Some(json!({"template": ""})),
+        Some(OPERATOR),
+    )
+    .await;
     let (status, audit) = call(&app, "GET", &format!("/audit?run={id}"), None, Some(TOKEN)).await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     let rows: Vec<(String, String, String)> = audit

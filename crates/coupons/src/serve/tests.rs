@@ -6,8 +6,8 @@ use crmsync_store::CouponStores;
 use tower::ServiceExt;
 
 use super::*;
-use crmsync_domain::ProcessId;
 use crate::rights::{NamedToken, Role};
+use crmsync_domain::ProcessId;
 use secrecy::SecretString;
 
 pub(super) const TOKEN: &str = "test-token-0123456789";

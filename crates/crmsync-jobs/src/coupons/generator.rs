@@ -193,7 +193,11 @@ impl CouponGenerator {
 
     /// Stops run `id` for good: a pending, running or failed run becomes aborted with `reason`; its coupons stay
     /// (see [`Self::delete_unused`]). An aborted run is reported as it is.
-    pub async fn abort(&self, id: ProcessId, reason: &str) -> Result<GenerationReport, CouponError> {
+    pub async fn abort(
+        &self,
+        id: ProcessId,
+        reason: &str,
+    ) -> Result<GenerationReport, CouponError> {
         let Loaded {
             process,
             valid,

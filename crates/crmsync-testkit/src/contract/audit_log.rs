@@ -46,7 +46,9 @@ pub async fn audit_log(log: &dyn AuditLog) {
         .await
         .unwrap();
     assert_eq!(
-        run7.iter().map(|r| r.entry.action.as_str()).collect::<Vec<_>>(),
+        run7.iter()
+            .map(|r| r.entry.action.as_str())
+            .collect::<Vec<_>>(),
         ["abort", "step", "start"]
     );
     assert_eq!(run7[0].entry.outcome, AuditOutcome::Denied);

@@ -307,7 +307,10 @@ async fn deleting_unused_coupons_touches_only_that_run(
     let kept = running(processes).await;
     commit(coupons, &doomed, 0, &codes(&["D-1", "D-2", "D-3"])).await;
     commit(coupons, &kept, 0, &codes(&["D-4"])).await;
-    assert_eq!(coupons.import(&fields(), &codes(&["D-5"])).await.unwrap(), 1);
+    assert_eq!(
+        coupons.import(&fields(), &codes(&["D-5"])).await.unwrap(),
+        1
+    );
     assert_eq!(coupons.delete_unused(doomed.id()).await.unwrap(), 3);
     assert_eq!(coupons.count_by_process(doomed.id()).await.unwrap(), 0);
     assert!(coupons.find("D-2").await.unwrap().is_none());
