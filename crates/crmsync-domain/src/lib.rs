@@ -9,6 +9,7 @@ pub mod crm;
 pub mod org;
 pub mod phone;
 pub mod process;
+pub mod seller;
 
 pub use case_number::{CaseNumber, CaseNumberError};
 pub use phone::{Phone, PhoneError};

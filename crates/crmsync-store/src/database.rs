@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crmsync_ports::{CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError};
+use crmsync_ports::{
+    CompanyStore, CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError,
+    WebhookInbox,
+};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::{memory, postgres, sqlite};
@@ -41,6 +44,8 @@ pub struct MemoryDatabase {
     sets: memory::MemorySetStore,
     key_values: memory::MemoryKeyValueStore,
     org: memory::MemoryOrgStore,
+    companies: memory::MemoryCompanyStore,
+    inbox: memory::MemoryWebhookInbox,
 }
 
 impl Database {
@@ -110,6 +115,24 @@ impl Database {
             Self::Memory(state) => {
                 Arc::new(memory::MemoryCouponStore::new(state.processes.clone()))
             }
+        }
+    }
+
+    /// AMONITION's seller ↔ company links and create intents.
+    pub fn companies(&self) -> Arc<dyn CompanyStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgCompanyStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteCompanyStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.companies.clone()),
+        }
+    }
+
+    /// AMONITION's webhook inbox; `None` on SQLite, which has no inbox (use PostgreSQL, or memory in a sandbox).
+    pub fn inbox(&self) -> Option<Arc<dyn WebhookInbox>> {
+        match self {
+            Self::Postgres(pool) => Some(Arc::new(postgres::PgWebhookInbox::new(pool.clone()))),
+            Self::Sqlite(_) => None,
+            Self::Memory(state) => Some(Arc::new(state.inbox.clone())),
         }
     }
 

@@ -2,14 +2,18 @@
 //!
 //! Every type is cheap to clone; clones share state. Nothing survives the process.
 
+mod company_store;
 mod coupon_store;
+mod inbox;
 mod key_value;
 mod lock;
 mod org_store;
 mod process_store;
 mod set_store;
 
+pub use company_store::MemoryCompanyStore;
 pub use coupon_store::MemoryCouponStore;
+pub use inbox::MemoryWebhookInbox;
 pub use key_value::MemoryKeyValueStore;
 pub use lock::MemoryLockStore;
 pub use org_store::MemoryOrgStore;
