@@ -5,6 +5,7 @@
 //! [mockall](https://docs.rs/mockall) mock (`MockProcessStore`, `MockLockStore`, ...) for unit tests of `apply`.
 
 mod amonition;
+mod audit;
 mod coupon_store;
 mod crm;
 mod error;
@@ -21,6 +22,7 @@ pub use amonition::{
     PendingIntent, ProfileTransfer, SellerBatches, SellerSource, ServiceError, TransferRequest,
     TransferStarted, WebhookInbox,
 };
+pub use audit::{AuditEntry, AuditFilter, AuditLog, AuditOutcome, AuditRecord};
 pub use coupon_store::{ChunkCommit, ChunkOutcome, CouponStore, StoredCoupon};
 pub use crm::{
     CompanyFilter, ContactFilter, Created, CrmClient, CrmClientExt, CrmError, LeadFilter,
@@ -50,6 +52,7 @@ pub use self::{
         MockCompanyStore, MockFeedService, MockProfileTransfer, MockSellerBatches,
         MockSellerSource, MockWebhookInbox,
     },
+    audit::MockAuditLog,
     coupon_store::MockCouponStore,
     crm::MockCrmClient,
     key_value::MockKeyValueStore,

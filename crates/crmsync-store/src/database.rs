@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsync_ports::{
-    CompanyStore, CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError,
-    WebhookInbox,
+    AuditLog, CompanyStore, CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore,
+    StoreError, WebhookInbox,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -44,6 +44,7 @@ pub struct MemoryDatabase {
     sets: memory::MemorySetStore,
     key_values: memory::MemoryKeyValueStore,
     org: memory::MemoryOrgStore,
+    audit: memory::MemoryAuditLog,
     companies: memory::MemoryCompanyStore,
     inbox: memory::MemoryWebhookInbox,
 }
@@ -115,6 +116,15 @@ impl Database {
             Self::Memory(state) => {
                 Arc::new(memory::MemoryCouponStore::new(state.processes.clone()))
             }
+        }
+    }
+
+    /// The audit of state-changing calls.
+    pub fn audit(&self) -> Arc<dyn AuditLog> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgAuditLog::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteAuditLog::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.audit.clone()),
         }
     }
 

@@ -2,6 +2,7 @@
 //!
 //! Every type is cheap to clone; clones share state. Nothing survives the process.
 
+mod audit;
 mod company_store;
 mod coupon_store;
 mod inbox;
@@ -11,6 +12,7 @@ mod org_store;
 mod process_store;
 mod set_store;
 
+pub use audit::MemoryAuditLog;
 pub use company_store::MemoryCompanyStore;
 pub use coupon_store::MemoryCouponStore;
 pub use inbox::MemoryWebhookInbox;

@@ -1,6 +1,7 @@
 //! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, coupons, the organisation
 //! copy and AMONITION's sellers, company links and webhook inbox.
 
+mod audit;
 mod company_store;
 mod coupon_store;
 mod inbox;
@@ -10,6 +11,7 @@ mod process_store;
 mod seller_source;
 mod set_store;
 
+pub use audit::PgAuditLog;
 pub use company_store::PgCompanyStore;
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use inbox::PgWebhookInbox;

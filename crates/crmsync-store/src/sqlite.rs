@@ -2,6 +2,7 @@
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
+mod audit;
 mod company_store;
 mod coupon_store;
 mod key_value;
@@ -9,6 +10,7 @@ mod org_store;
 mod process_store;
 mod set_store;
 
+pub use audit::SqliteAuditLog;
 pub use company_store::SqliteCompanyStore;
 pub use coupon_store::SqliteCouponStore;
 pub use key_value::SqliteKeyValueStore;
