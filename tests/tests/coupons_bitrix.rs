@@ -15,8 +15,14 @@ const COUNT: u64 = 100_000;
 const PREEXISTING: u64 = 20_000;
 const TEMPLATE: &str = "BX-$-#####";
 
+/// One runtime for the whole test: the pool's connections live on it.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Runtime::new().unwrap())
+}
+
 fn block_on<T>(future: impl Future<Output = T>) -> T {
-    tokio::runtime::Runtime::new().unwrap().block_on(future)
+    runtime().block_on(future)
 }
 
 fn scalar(db: &TestMySql, sql: &'static str) -> i64 {
@@ -72,7 +78,7 @@ fn bitrix_target_survives_kill_9_and_skips_the_shops_codes() {
             "Зимняя распродажа",
         ])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let id = wait_for_progress(&scratch, &mut child);

@@ -45,10 +45,35 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<MySqlPool, Store
     Ok(pool)
 }
 
-/// Applies pending migrations to `pool` (MySQL's migrator holds a named lock while it runs).
+/// How long a process waits for another one's migrations, in seconds.
+const MIGRATION_WAIT_S: i64 = 60;
+
+/// Applies pending migrations to `pool`, one process at a time.
+///
+/// sqlx's own MySQL migration lock asks `GET_LOCK(name, -1)` and ignores the answer; MariaDB does not wait on a
+/// negative timeout, so two processes opening a fresh database could both apply the same migration. A named
+/// lock held here, with a real timeout and its answer checked, serialises them.
 pub async fn migrate(pool: &MySqlPool) -> Result<(), StoreError> {
-    MIGRATOR
-        .run(pool)
+    let mut conn = pool.acquire().await.map_err(|e| sql_error(BACKEND, e))?;
+    let locked: Option<i64> =
+        sqlx::query_scalar("SELECT GET_LOCK(CONCAT('crmsync_migrate_', DATABASE()), ?)")
+            .bind(MIGRATION_WAIT_S)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| sql_error(BACKEND, e))?;
+    if locked != Some(1) {
+        return Err(StoreError::unavailable(
+            BACKEND,
+            format!("another process held the migration lock for {MIGRATION_WAIT_S} s"),
+        ));
+    }
+    let migrated = MIGRATOR
+        .run_direct(None, &mut *conn, false)
         .await
-        .map_err(|e| StoreError::backend(BACKEND, e))
+        .map_err(|e| StoreError::backend(BACKEND, e));
+    let released = sqlx::query("SELECT RELEASE_LOCK(CONCAT('crmsync_migrate_', DATABASE()))")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| sql_error(BACKEND, e));
+    migrated.and(released.map(|_| ()))
 }
