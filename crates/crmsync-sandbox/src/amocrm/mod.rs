@@ -20,6 +20,7 @@ mod fields;
 pub mod fixture;
 mod http;
 mod input;
+pub mod jwt;
 mod listing;
 mod model;
 pub mod oauth;
@@ -45,6 +46,7 @@ pub use fixture::{
 pub use webhooks::WebhookStats;
 
 use self::http::App;
+use self::jwt::TokenIssuer;
 use self::model::Kind;
 use self::oauth::OAuthStore;
 use self::state::AmoState;
@@ -284,6 +286,11 @@ impl AmoCrmEmulator {
             &base_url,
             config.clock.now_unix(),
         )?;
+        let issuer = TokenIssuer::new(
+            config.client_id.clone(),
+            state.account.id,
+            state.current_user(),
+        );
         let limiter = Arc::new(RateLimiter::new(config.rate_limit_per_s.map(|n| {
             RateLimitConfig {
                 max_requests: n,
@@ -296,7 +303,7 @@ impl AmoCrmEmulator {
         let requests = Arc::new(RequestStats::new());
         let app = Arc::new(App {
             state: Mutex::new(state),
-            oauth: Mutex::new(OAuthStore::new(config.long_lived_token)),
+            oauth: Mutex::new(OAuthStore::new(config.long_lived_token, issuer)),
             clock: config.clock.clone(),
             client_id: config.client_id,
             client_secret: config.client_secret,
