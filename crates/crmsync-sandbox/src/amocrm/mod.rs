@@ -15,16 +15,19 @@
 //! # Ok(()) }
 //! ```
 
+mod account;
 mod entities;
 mod fields;
 pub mod fixture;
 mod http;
+mod http_account;
 mod input;
 pub mod jwt;
 mod listing;
 mod model;
 pub mod oauth;
 mod render;
+pub mod routes;
 mod state;
 mod tasks;
 pub mod webhooks;
@@ -82,6 +85,8 @@ pub struct AmoCrmConfig {
     /// Write batches with more items than this answer 504 without being processed, as amoCRM does with batches
     /// too large to finish in time (`None`: never).
     pub gateway_timeout_over: Option<usize>,
+    /// Whether the account has customers enabled; without them `/api/v4/customers` answers 402, as amoCRM does.
+    pub customers_enabled: bool,
     /// Faults to inject.
     pub faults: FaultPlan,
     /// Mixed into the fault plan's seed, so one number reproduces a whole run.
@@ -107,6 +112,7 @@ impl Default for AmoCrmConfig {
             block_after_violations: 20,
             html_429: false,
             gateway_timeout_over: None,
+            customers_enabled: false,
             faults: FaultPlan::none(),
             seed: 0,
             fixture: Fixture::standard(),
@@ -280,12 +286,13 @@ impl AmoCrmEmulator {
             source,
         })?;
         let base_url = format!("http://{addr}");
-        let state = AmoState::from_fixture(
+        let mut state = AmoState::from_fixture(
             config.fixture,
             &config.subdomain,
             &base_url,
             config.clock.now_unix(),
         )?;
+        state.customers_enabled = config.customers_enabled;
         let issuer = TokenIssuer::new(
             config.client_id.clone(),
             state.account.id,
