@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crmsync_ports::{CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError};
+use crmsync_ports::{
+    AuditLog, CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError,
+};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::{memory, postgres, sqlite};
@@ -41,6 +43,7 @@ pub struct MemoryDatabase {
     sets: memory::MemorySetStore,
     key_values: memory::MemoryKeyValueStore,
     org: memory::MemoryOrgStore,
+    audit: memory::MemoryAuditLog,
 }
 
 impl Database {
@@ -110,6 +113,15 @@ impl Database {
             Self::Memory(state) => {
                 Arc::new(memory::MemoryCouponStore::new(state.processes.clone()))
             }
+        }
+    }
+
+    /// The audit of state-changing calls.
+    pub fn audit(&self) -> Arc<dyn AuditLog> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgAuditLog::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteAuditLog::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.audit.clone()),
         }
     }
 
