@@ -1,6 +1,8 @@
-//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs and coupons.
+//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons and the
+//! organisation copy.
 
 mod coupon_store;
+mod dialect;
 mod key_value;
 mod org_store;
 mod process_store;
@@ -10,6 +12,9 @@ pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use key_value::PgKeyValueStore;
 pub use org_store::PgOrgStore;
 pub use process_store::PgProcessStore;
+
+/// [`crmsync_ports::LockStore`] on PostgreSQL: the `lock_leases` table and the `lock_fences` sequence.
+pub type PgLockStore = crate::sql::lock::SqlLockStore<sqlx::Postgres>;
 pub use set_store::PgSetStore;
 
 use std::time::Duration;
