@@ -95,7 +95,10 @@ async fn the_sandbox_leaves_the_configured_redis_and_postgres_untouched() {
             .fetch_one(&pg.pool)
             .await
             .unwrap();
-    assert_eq!(tables, 0, "not even a migration ran on the configured database");
+    assert_eq!(
+        tables, 0,
+        "not even a migration ran on the configured database"
+    );
     let client = redis::Client::open(redis_db.as_str()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<String> = redis::cmd("KEYS")
@@ -168,7 +171,9 @@ async fn second_run_is_refused(label: &str, storage_url: &str) {
     let config = live_config(&dir.0, &sandbox, storage_url);
     let config = config.to_str().unwrap();
 
-    let first = casemon(&["--config", config, "--json", "-q"]).spawn().unwrap();
+    let first = casemon(&["--config", config, "--json", "-q"])
+        .spawn()
+        .unwrap();
     let first_pid = first.id();
     let mut holder = None;
     for _ in 0..600 {

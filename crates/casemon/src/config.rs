@@ -310,10 +310,16 @@ case_field_id = 30
         let config = load(&oauth, &[]).unwrap();
         config.require_live().unwrap();
         let shown = format!("{config:?}");
-        assert!(shown.contains("amocrm:tokens") && !shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("amocrm:tokens") && !shown.contains("s3cret"),
+            "{shown}"
+        );
         let both = oauth.replace("[amocrm.oauth]", "long_lived_token = \"t\"\n[amocrm.oauth]");
         let error = load(&both, &[]).unwrap().require_live().unwrap_err();
-        assert!(error.to_string().contains("amocrm.long_lived_token"), "{error}");
+        assert!(
+            error.to_string().contains("amocrm.long_lived_token"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ fn settings(emulator: &AmoCrmEmulator) -> AmoCrmSettings {
 
 #[tokio::test]
 async fn authorize_then_client_runs_on_the_stored_tokens() {
-    let emulator = AmoCrmEmulator::start(AmoCrmConfig::default()).await.unwrap();
+    let emulator = AmoCrmEmulator::start(AmoCrmConfig::default())
+        .await
+        .unwrap();
     let settings = settings(&emulator);
     let store = Arc::new(MemoryKeyValueStore::new());
     let tokens: Arc<dyn KeyValueStore> = store.clone();

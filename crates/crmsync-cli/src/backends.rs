@@ -236,8 +236,7 @@ pub async fn open(
             database,
         });
     };
-    let config =
-        RedisConfig::new(url.expose_secret()).with_key_prefix(redis.key_prefix.clone());
+    let config = RedisConfig::new(url.expose_secret()).with_key_prefix(redis.key_prefix.clone());
     let stores = RedisStores::connect(&config)
         .await
         .map_err(|source| BackendError::Redis {
@@ -330,16 +329,23 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(backends.locks.holder("k").await.unwrap().as_deref(), Some("me"));
+        assert_eq!(
+            backends.locks.holder("k").await.unwrap().as_deref(),
+            Some("me")
+        );
         assert!(backends.locks.release(&lease).await.unwrap());
         let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
     async fn memory_storage_without_redis_is_refused_outside_the_sandbox() {
-        let error = open(&StorageSection::new("memory:"), &RedisSection::default(), false)
-            .await
-            .unwrap_err();
+        let error = open(
+            &StorageSection::new("memory:"),
+            &RedisSection::default(),
+            false,
+        )
+        .await
+        .unwrap_err();
         assert!(error.to_string().contains("storage.url"), "{error}");
         let error = open(&StorageSection::default(), &RedisSection::default(), false)
             .await

@@ -78,7 +78,15 @@ pub fn empty_as_none<'de, D: Deserializer<'de>>(
 }
 
 /// Query parameters whose values are secrets, matched case-insensitively as a part of the name.
-const SECRET_PARAMS: [&str; 7] = ["pass", "pwd", "token", "secret", "key", "auth", "credential"];
+const SECRET_PARAMS: [&str; 7] = [
+    "pass",
+    "pwd",
+    "token",
+    "secret",
+    "key",
+    "auth",
+    "credential",
+];
 
 /// `url` with the userinfo password and secret query values replaced by [`REDACTED`].
 pub fn redact(url: &str) -> String {
@@ -174,7 +182,11 @@ mod tests {
     #[test]
     fn debug_and_display_never_show_the_password() {
         let url = SecretUrl::new("postgres://u:hunter2@h/db?token=abc123");
-        for shown in [format!("{url}"), format!("{url:?}"), format!("{:#?}", Some(&url))] {
+        for shown in [
+            format!("{url}"),
+            format!("{url:?}"),
+            format!("{:#?}", Some(&url)),
+        ] {
             assert!(
                 !shown.contains("hunter2") && !shown.contains("abc123"),
                 "{shown}"

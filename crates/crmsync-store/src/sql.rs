@@ -183,9 +183,7 @@ impl<DB: Dialect> Stmt<DB> {
 pub(crate) async fn connection<DB: Dialect>(
     pool: &Pool<DB>,
 ) -> Result<sqlx::pool::PoolConnection<DB>, StoreError> {
-    pool.acquire()
-        .await
-        .map_err(|e| sql_error(DB::BACKEND, e))
+    pool.acquire().await.map_err(|e| sql_error(DB::BACKEND, e))
 }
 
 /// A write transaction on `pool` (see [`Dialect::begin_write`]).

@@ -81,7 +81,11 @@ async fn postgres_key_value_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_lock_store() {
-    contract::lock_store(std::sync::Arc::new(postgres::PgLockStore::new(pg_pool().await)), "").await;
+    contract::lock_store(
+        std::sync::Arc::new(postgres::PgLockStore::new(pg_pool().await)),
+        "",
+    )
+    .await;
 }
 
 #[tokio::test]
