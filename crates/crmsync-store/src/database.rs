@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsync_ports::{
-    CouponStore, KeyValueStore, LockStore, OrgStore, ProcessStore, SetStore, StoreError,
+    AuditLog, CouponStore, KeyValueStore, LockStore, OrgStore, ProcessStore, SetStore, StoreError,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -44,6 +44,7 @@ pub struct MemoryDatabase {
     key_values: memory::MemoryKeyValueStore,
     locks: memory::MemoryLockStore,
     org: memory::MemoryOrgStore,
+    audit: memory::MemoryAuditLog,
 }
 
 impl Database {
@@ -123,6 +124,15 @@ impl Database {
             Self::Memory(state) => {
                 Arc::new(memory::MemoryCouponStore::new(state.processes.clone()))
             }
+        }
+    }
+
+    /// The audit of state-changing calls.
+    pub fn audit(&self) -> Arc<dyn AuditLog> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgAuditLog::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteAuditLog::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.audit.clone()),
         }
     }
 

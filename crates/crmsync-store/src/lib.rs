@@ -9,6 +9,7 @@
 //!   the organisation store of `officeflow-sync` on the same pool.
 //! - [`CouponStores`]: the journal and the coupon table of one backend, chosen by URL.
 
+mod audit_row;
 mod coupon_row;
 mod coupon_stores;
 mod database;

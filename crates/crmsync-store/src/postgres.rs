@@ -1,6 +1,7 @@
 //! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons and the
 //! organisation copy.
 
+mod audit;
 mod coupon_store;
 mod dialect;
 mod key_value;
@@ -8,6 +9,7 @@ mod org_store;
 mod process_store;
 mod set_store;
 
+pub use audit::PgAuditLog;
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use key_value::PgKeyValueStore;
 pub use org_store::PgOrgStore;
