@@ -10,6 +10,7 @@ pub mod message;
 pub mod org;
 pub mod phone;
 pub mod process;
+pub mod seller;
 
 pub use case_number::{CaseNumber, CaseNumberError};
 pub use message::Message;

@@ -4,6 +4,7 @@
 //! whether those are PostgreSQL, Redis, SQLite or in-memory. With the `mocks` feature every port also has a
 //! [mockall](https://docs.rs/mockall) mock (`MockProcessStore`, `MockLockStore`, ...) for unit tests of `apply`.
 
+mod amonition;
 mod audit;
 mod coupon_store;
 mod crm;
@@ -16,6 +17,11 @@ mod process_store;
 mod progress;
 mod set_store;
 
+pub use amonition::{
+    CompanyStore, Enqueued, FeedService, InboxCounts, InboxItem, InboxState, NewInboxEvent,
+    PendingIntent, ProfileTransfer, SellerBatches, SellerSource, ServiceError, TransferRequest,
+    TransferStarted, WebhookInbox,
+};
 pub use audit::{AuditEntry, AuditFilter, AuditLog, AuditOutcome, AuditRecord};
 pub use coupon_store::{ChunkCommit, ChunkOutcome, CouponStore, StoredCoupon};
 pub use crm::{
@@ -42,8 +48,19 @@ pub use set_store::SetStore;
 /// The mockall mocks of every port (feature `mocks`).
 #[cfg(any(test, feature = "mocks"))]
 pub use self::{
-    audit::MockAuditLog, coupon_store::MockCouponStore, crm::MockCrmClient,
-    key_value::MockKeyValueStore, lock::MockLockStore, monitor::MockMonitorApi, org::MockOrgSource,
-    org::MockOrgStore, process_store::MockProcessStore, progress::MockProgress,
+    amonition::{
+        MockCompanyStore, MockFeedService, MockProfileTransfer, MockSellerBatches,
+        MockSellerSource, MockWebhookInbox,
+    },
+    audit::MockAuditLog,
+    coupon_store::MockCouponStore,
+    crm::MockCrmClient,
+    key_value::MockKeyValueStore,
+    lock::MockLockStore,
+    monitor::MockMonitorApi,
+    org::MockOrgSource,
+    org::MockOrgStore,
+    process_store::MockProcessStore,
+    progress::MockProgress,
     set_store::MockSetStore,
 };

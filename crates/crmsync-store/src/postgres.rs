@@ -1,19 +1,25 @@
-//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons and the
-//! organisation copy.
+//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons, the
+//! organisation copy and AMONITION's sellers, company links and webhook inbox.
 
 mod audit;
+mod company_store;
 mod coupon_store;
 mod dialect;
+mod inbox;
 mod key_value;
 mod org_store;
 mod process_store;
+mod seller_source;
 mod set_store;
 
 pub use audit::PgAuditLog;
+pub use company_store::PgCompanyStore;
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
+pub use inbox::PgWebhookInbox;
 pub use key_value::PgKeyValueStore;
 pub use org_store::PgOrgStore;
 pub use process_store::PgProcessStore;
+pub use seller_source::{MARKETPLACE_SCHEMA_SQL, PgSellerSource, SELLERS_SQL, load_marketplace};
 
 /// [`crmsync_ports::LockStore`] on PostgreSQL: the `lock_leases` table and the `lock_fences` sequence.
 pub type PgLockStore = crate::sql::lock::SqlLockStore<sqlx::Postgres>;
