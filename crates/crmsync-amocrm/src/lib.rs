@@ -56,6 +56,8 @@ mod decode;
 mod encode;
 mod flex;
 mod http;
+pub mod jwt;
+pub mod platform;
 mod problem;
 mod query;
 mod redact;
