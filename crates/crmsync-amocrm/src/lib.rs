@@ -55,6 +55,8 @@ mod config;
 mod decode;
 mod encode;
 mod flex;
+#[cfg(test)]
+mod golden;
 mod http;
 pub mod jwt;
 pub mod platform;

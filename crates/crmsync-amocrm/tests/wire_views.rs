@@ -60,7 +60,10 @@ async fn if_modified_since_lists_only_what_changed_since() {
         .add_leads(&[lead("old 1"), lead("old 2")])
         .await
         .unwrap();
-    let all = client.list_leads(&LeadFilter::default(), None).await.unwrap();
+    let all = client
+        .list_leads(&LeadFilter::default(), None)
+        .await
+        .unwrap();
     assert_eq!(all.items.len(), 2);
     clock.advance(Duration::from_secs(3600));
     let since = DateTime::from_timestamp(clock.now_unix() - 60, 0).unwrap();

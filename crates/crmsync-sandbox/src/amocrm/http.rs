@@ -231,7 +231,10 @@ async fn require_auth(State(app): Shared, request: Request, next: Next) -> Respo
     let acting = match request.headers().get("x-context-user-id") {
         None => None,
         Some(value) => {
-            let id = value.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok());
+            let id = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok());
             match id.filter(|id| app.state().is_user(*id)) {
                 Some(id) => Some(id),
                 None => {
