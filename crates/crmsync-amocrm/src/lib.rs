@@ -64,6 +64,7 @@ mod problem;
 mod query;
 mod redact;
 mod retry;
+pub mod settings;
 pub mod webhook;
 
 pub use auth::{Credentials, OAuthApp, StoredTokens, TokenPair};
