@@ -54,6 +54,9 @@ mod clock;
 mod config;
 mod decode;
 mod encode;
+pub mod endpoints;
+#[cfg(test)]
+mod endpoints_docs;
 mod flex;
 #[cfg(test)]
 mod golden;
