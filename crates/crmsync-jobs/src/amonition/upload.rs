@@ -168,11 +168,13 @@ async fn create(
                     .map(|w| (w.request_id.clone(), CompanyId(w.id)))
                     .collect();
                 let undecided = error.undecided().to_vec();
-                let failure = matches!(error, CrmError::Partial { .. }).then_some(error);
-                (written, undecided, failure)
+                let root = error.root();
+                let settled = matches!(root, CrmError::Ambiguous { .. }) || root.is_transient();
+                (written, undecided, (!settled).then_some(error))
             }
             Err(error) => return Err(error.into()),
         };
+        let written: HashMap<String, CompanyId> = written.into_iter().collect();
         let links: Vec<CompanyLink> = written
             .iter()
             .filter_map(|(request, id)| by_request.get(request).map(|s| CompanyLink::new(s.clone(), *id)))
@@ -180,11 +182,16 @@ async fn create(
         ports.companies.save(&links).await?;
         outcome.created += links.len() as u64;
         let mut missing = Vec::new();
-        for request in &undecided {
-            let Some(seller) = by_request.get(request) else {
+        for (request, seller) in &by_request {
+            if written.contains_key(request) {
                 continue;
+            }
+            let found = if undecided.contains(request) {
+                find_company(ports.crm, fields, seller).await?
+            } else {
+                None
             };
-            match find_company(ports.crm, fields, seller).await? {
+            match found {
                 Some(company) => {
                     ports.companies.save(&[CompanyLink::new(seller.clone(), company)]).await?;
                     outcome.recovered += 1;
