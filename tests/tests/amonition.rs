@@ -22,7 +22,7 @@ use crmsync_ports::{
     NoProgress, Page, PageCursor, TaskFilter,
 };
 use crmsync_sandbox::amocrm::{AmoCrmConfig, AmoCrmEmulator};
-use crmsync_sandbox::faults::FaultPlan;
+use crmsync_sandbox::faults::{Fault, FaultPlan, Injection};
 use crmsync_sandbox::marketplace::{self, MarketplaceConfig, MarketplaceEmulator};
 use crmsync_sandbox::FaultRates;
 use crmsync_store::postgres::{self, PgCompanyStore, PgSellerSource};
@@ -282,6 +282,16 @@ async fn under_faults_with_lost_answers_the_end_state_is_the_clean_runs() {
         ..FaultPlan::uniform(11, FaultRates::default())
             .with_route("POST /api/v4/companies", rates.clone())
             .with_route("PATCH /api/v4/companies", rates)
+            .with_script(
+                "POST /api/v4/companies",
+                vec![
+                    None,
+                    Injection::after(Fault::Error502),
+                    None,
+                    Injection::after(Fault::Drop),
+                    Injection::before(Fault::Error500),
+                ],
+            )
     };
     let faulty = world(plan, FAULTY_SELLERS).await;
     let crm = AmoCrmClient::builder(faulty.amocrm.base_url(), Credentials::LongLived(SecretString::from(TOKEN)))
