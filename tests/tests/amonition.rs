@@ -21,10 +21,10 @@ use crmsync_ports::{
     CompanyFilter, CompanyStore, ContactFilter, Created, CrmClient, CrmError, LeadFilter,
     NoProgress, Page, PageCursor, TaskFilter,
 };
+use crmsync_sandbox::FaultRates;
 use crmsync_sandbox::amocrm::{AmoCrmConfig, AmoCrmEmulator};
 use crmsync_sandbox::faults::{Fault, FaultPlan, Injection};
 use crmsync_sandbox::marketplace::{self, MarketplaceConfig, MarketplaceEmulator};
-use crmsync_sandbox::FaultRates;
 use crmsync_store::postgres::{self, PgCompanyStore, PgSellerSource};
 use crmsync_testkit::services;
 use secrecy::SecretString;
@@ -60,24 +60,29 @@ async fn world(faults: FaultPlan, sellers: u64) -> World {
     })
     .await
     .unwrap();
-    let feeds_emulator = MarketplaceEmulator::start(MarketplaceConfig::default()).await.unwrap();
+    let feeds_emulator = MarketplaceEmulator::start(MarketplaceConfig::default())
+        .await
+        .unwrap();
     for i in (0..sellers).step_by(50) {
         let id = marketplace::sellers::seller_id(i);
         feeds_emulator.set_feed(&id, &format!("https://feeds.example/{id}.xml"), None);
     }
-    let crm = AmoCrmClient::builder(amocrm.base_url(), Credentials::LongLived(SecretString::from(TOKEN)))
-        .rate_limit(RateLimit::per_second(200).unwrap())
-        .retry(RetryPolicy {
-            max_attempts: 6,
-            base_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
-        .batch(BatchPolicy {
-            write_chunk: 250,
-            ..BatchPolicy::default()
-        })
-        .build()
-        .unwrap();
+    let crm = AmoCrmClient::builder(
+        amocrm.base_url(),
+        Credentials::LongLived(SecretString::from(TOKEN)),
+    )
+    .rate_limit(RateLimit::per_second(200).unwrap())
+    .retry(RetryPolicy {
+        max_attempts: 6,
+        base_delay: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    })
+    .batch(BatchPolicy {
+        write_chunk: 250,
+        ..BatchPolicy::default()
+    })
+    .build()
+    .unwrap();
     let feeds = FeedClient::new(&ServiceConfig {
         backoff_ms: 1,
         ..ServiceConfig::new(feeds_emulator.base_url(), marketplace::DEFAULT_TOKEN)
@@ -102,7 +107,11 @@ fn settings() -> UploadSettings {
     }
 }
 
-async fn run(world: &World, crm: &dyn CrmClient, process: i64) -> Result<UploadReport, upload::UploadError> {
+async fn run(
+    world: &World,
+    crm: &dyn CrmClient,
+    process: i64,
+) -> Result<UploadReport, upload::UploadError> {
     let ports = UploadPorts {
         sellers: &world.sellers,
         feeds: &world.feeds,
@@ -117,7 +126,10 @@ fn state(world: &World) -> BTreeMap<String, Vec<Value>> {
     let seller_field = amonition::sandbox::seller_fields().seller_id.0;
     let mut out = BTreeMap::new();
     for company in world.amocrm.dump().companies {
-        let fields = company["custom_fields_values"].as_array().cloned().unwrap_or_default();
+        let fields = company["custom_fields_values"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let seller = fields
             .iter()
             .find(|f| f["field_id"].as_i64() == Some(seller_field))
@@ -125,8 +137,15 @@ fn state(world: &World) -> BTreeMap<String, Vec<Value>> {
             .unwrap()
             .to_owned();
         let mut values = vec![company["name"].clone()];
-        values.extend(fields.into_iter().map(|f| serde_json::json!([f["field_id"], f["values"]])));
-        assert!(out.insert(seller.clone(), values).is_none(), "seller {seller} has two companies");
+        values.extend(
+            fields
+                .into_iter()
+                .map(|f| serde_json::json!([f["field_id"], f["values"]])),
+        );
+        assert!(
+            out.insert(seller.clone(), values).is_none(),
+            "seller {seller} has two companies"
+        );
     }
     out
 }
@@ -135,9 +154,18 @@ async fn assert_complete(world: &World) {
     let n = world.sellers_count;
     assert_eq!(world.amocrm.count("companies"), n as usize);
     assert_eq!(world.companies.count().await.unwrap(), n);
-    assert!(world.companies.pending_intents(10).await.unwrap().is_empty());
+    assert!(
+        world
+            .companies
+            .pending_intents(10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let ids: Vec<_> = (0..n)
-        .map(|i| crmsync_domain::seller::SellerId::parse(&marketplace::sellers::seller_id(i)).unwrap())
+        .map(|i| {
+            crmsync_domain::seller::SellerId::parse(&marketplace::sellers::seller_id(i)).unwrap()
+        })
         .collect();
     let links = world.companies.by_sellers(&ids).await.unwrap();
     let companies: BTreeSet<CompanyId> = links.iter().map(|l| l.company_id).collect();
@@ -148,20 +176,40 @@ async fn assert_complete(world: &World) {
 async fn the_first_run_creates_every_company_and_the_second_only_updates() {
     let world = world(FaultPlan::none(), SELLERS).await;
     let first = run(&world, &world.crm, 1).await.unwrap();
-    assert_eq!((first.sellers, first.created, first.updated), (SELLERS, SELLERS, 0));
+    assert_eq!(
+        (first.sellers, first.created, first.updated),
+        (SELLERS, SELLERS, 0)
+    );
     assert_eq!(first.with_feed, SELLERS / 50);
-    assert!(first.without_phone > 0, "some generated sellers have no usable phone");
+    assert!(
+        first.without_phone > 0,
+        "some generated sellers have no usable phone"
+    );
     assert_complete(&world).await;
     let creates = world.amocrm.stats().requests("POST /api/v4/companies");
     assert_eq!(creates, SELLERS / 250, "250 companies per create request");
     let before = state(&world);
 
     let second = run(&world, &world.crm, 2).await.unwrap();
-    assert_eq!((second.created, second.updated, second.recovered), (0, SELLERS, 0));
-    assert_eq!(world.amocrm.stats().requests("POST /api/v4/companies"), creates, "no create on the rerun");
-    assert_eq!(world.amocrm.stats().requests("PATCH /api/v4/companies"), SELLERS / 250);
+    assert_eq!(
+        (second.created, second.updated, second.recovered),
+        (0, SELLERS, 0)
+    );
+    assert_eq!(
+        world.amocrm.stats().requests("POST /api/v4/companies"),
+        creates,
+        "no create on the rerun"
+    );
+    assert_eq!(
+        world.amocrm.stats().requests("PATCH /api/v4/companies"),
+        SELLERS / 250
+    );
     assert_complete(&world).await;
-    assert_eq!(state(&world), before, "an update with unchanged sellers changes nothing");
+    assert_eq!(
+        state(&world),
+        before,
+        "an update with unchanged sellers changes nothing"
+    );
     assert!(world.feeds_emulator.lookups() >= 2 * SELLERS / 500);
 }
 
@@ -176,16 +224,32 @@ struct KilledMidway<'a> {
 
 #[async_trait]
 impl CrmClient for KilledMidway<'_> {
-    async fn list_leads(&self, f: &LeadFilter, c: Option<PageCursor>) -> Result<Page<Lead>, CrmError> {
+    async fn list_leads(
+        &self,
+        f: &LeadFilter,
+        c: Option<PageCursor>,
+    ) -> Result<Page<Lead>, CrmError> {
         self.inner.list_leads(f, c).await
     }
-    async fn list_contacts(&self, f: &ContactFilter, c: Option<PageCursor>) -> Result<Page<Contact>, CrmError> {
+    async fn list_contacts(
+        &self,
+        f: &ContactFilter,
+        c: Option<PageCursor>,
+    ) -> Result<Page<Contact>, CrmError> {
         self.inner.list_contacts(f, c).await
     }
-    async fn list_companies(&self, f: &CompanyFilter, c: Option<PageCursor>) -> Result<Page<Company>, CrmError> {
+    async fn list_companies(
+        &self,
+        f: &CompanyFilter,
+        c: Option<PageCursor>,
+    ) -> Result<Page<Company>, CrmError> {
         self.inner.list_companies(f, c).await
     }
-    async fn list_tasks(&self, f: &TaskFilter, c: Option<PageCursor>) -> Result<Page<Task>, CrmError> {
+    async fn list_tasks(
+        &self,
+        f: &TaskFilter,
+        c: Option<PageCursor>,
+    ) -> Result<Page<Task>, CrmError> {
         self.inner.list_tasks(f, c).await
     }
     async fn get_lead(&self, id: LeadId, with: bool) -> Result<Option<Lead>, CrmError> {
@@ -252,16 +316,26 @@ async fn a_run_killed_midway_and_rerun_ends_with_one_company_and_one_link_per_se
         outcome = run(&world, &killed, 1) => panic!("the killed run finished: {outcome:?}"),
         () = killed.killed.notified() => {}
     }
-    assert_eq!(world.amocrm.count("companies"), (KILL_AT * 500) as usize, "16 batches reached amoCRM");
+    assert_eq!(
+        world.amocrm.count("companies"),
+        (KILL_AT * 500) as usize,
+        "16 batches reached amoCRM"
+    );
     assert_eq!(
         world.companies.count().await.unwrap(),
         (KILL_AT - 1) * 500,
         "the last batch's links were never written"
     );
-    assert_eq!(world.companies.pending_intents(1000).await.unwrap().len(), 500);
+    assert_eq!(
+        world.companies.pending_intents(1000).await.unwrap().len(),
+        500
+    );
 
     let rerun = run(&world, &world.crm, 2).await.unwrap();
-    assert_eq!(rerun.recovered, 500, "the killed batch's companies are found, not created again");
+    assert_eq!(
+        rerun.recovered, 500,
+        "the killed batch's companies are found, not created again"
+    );
     assert_eq!(rerun.created, SELLERS - KILL_AT * 500);
     assert_complete(&world).await;
     state(&world);
@@ -294,23 +368,26 @@ async fn under_faults_with_lost_answers_the_end_state_is_the_clean_runs() {
             )
     };
     let faulty = world(plan, FAULTY_SELLERS).await;
-    let crm = AmoCrmClient::builder(faulty.amocrm.base_url(), Credentials::LongLived(SecretString::from(TOKEN)))
-        .rate_limit(RateLimit::per_second(200).unwrap())
-        .timeouts(crmsync_amocrm::Timeouts {
-            connect: Duration::from_millis(500),
-            request: Duration::from_millis(1_500),
-        })
-        .retry(RetryPolicy {
-            max_attempts: 6,
-            base_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
-        .batch(BatchPolicy {
-            write_chunk: 250,
-            ..BatchPolicy::default()
-        })
-        .build()
-        .unwrap();
+    let crm = AmoCrmClient::builder(
+        faulty.amocrm.base_url(),
+        Credentials::LongLived(SecretString::from(TOKEN)),
+    )
+    .rate_limit(RateLimit::per_second(200).unwrap())
+    .timeouts(crmsync_amocrm::Timeouts {
+        connect: Duration::from_millis(500),
+        request: Duration::from_millis(1_500),
+    })
+    .retry(RetryPolicy {
+        max_attempts: 6,
+        base_delay: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    })
+    .batch(BatchPolicy {
+        write_chunk: 250,
+        ..BatchPolicy::default()
+    })
+    .build()
+    .unwrap();
     let mut finished = false;
     for attempt in 1..=6 {
         match run(&faulty, &crm, attempt).await {

@@ -79,7 +79,14 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         Command::Upload => upload_command(&config, &services, args.common.json).await,
         Command::Serve { drain } => {
             config.require_server().map_err(Failure::usage)?;
-            serve::run(&config, &services, *drain, sandbox.as_ref(), args.common.json).await
+            serve::run(
+                &config,
+                &services,
+                *drain,
+                sandbox.as_ref(),
+                args.common.json,
+            )
+            .await
         }
         Command::Inbox { action } => inbox_command(&services, action, args.common.json).await,
     };
@@ -100,11 +107,14 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
 /// Builds the amoCRM client of `config`: 250 companies per write, the shared budget when configured.
 pub async fn crm_client(config: &Config) -> Result<AmoCrmClient, Failure> {
     let amocrm = &config.amocrm;
-    let rate = RateLimit::per_second(amocrm.rate_limit_per_s)
-        .ok_or_else(|| Failure::usage("config key `amocrm.rate_limit_per_s`: must be at least 1"))?;
+    let rate = RateLimit::per_second(amocrm.rate_limit_per_s).ok_or_else(|| {
+        Failure::usage("config key `amocrm.rate_limit_per_s`: must be at least 1")
+    })?;
     let mut builder = AmoCrmClient::builder(
         amocrm.base_url.trim(),
-        Credentials::LongLived(SecretString::from(amocrm.long_lived_token.expose_secret().trim())),
+        Credentials::LongLived(SecretString::from(
+            amocrm.long_lived_token.expose_secret().trim(),
+        )),
     )
     .rate_limit(rate)
     .timeouts(Timeouts {
@@ -121,11 +131,13 @@ pub async fn crm_client(config: &Config) -> Result<AmoCrmClient, Failure> {
     })
     .user_agent(concat!("amonition/", env!("CARGO_PKG_VERSION")));
     if config.amonition.shared_limit_rps > 0.0 {
-        let redis = RedisConfig::new(config.redis.url.trim()).with_key_prefix(config.redis.key_prefix.clone());
+        let redis = RedisConfig::new(config.redis.url.trim())
+            .with_key_prefix(config.redis.key_prefix.clone());
         let account = config.amocrm.account_id.to_string();
-        let budget = RedisRequestBudget::connect(&redis, &account, config.amonition.shared_limit_rps, 1)
-            .await
-            .map_err(|e| Failure::job(format!("redis (shared amoCRM budget): {e}")))?;
+        let budget =
+            RedisRequestBudget::connect(&redis, &account, config.amonition.shared_limit_rps, 1)
+                .await
+                .map_err(|e| Failure::job(format!("redis (shared amoCRM budget): {e}")))?;
         builder = builder.budget(Arc::new(budget));
     }
     builder
@@ -144,13 +156,14 @@ async fn build(config: &Config, sandbox: Option<&Sandbox>) -> Result<Services, F
     };
     let transfer = TransferClient::new(&config.snatcher)
         .map_err(|e| Failure::usage(format!("config key `snatcher.{e}`")))?;
-    let feeds =
-        FeedClient::new(&config.feeds).map_err(|e| Failure::usage(format!("config key `feeds.{e}`")))?;
+    let feeds = FeedClient::new(&config.feeds)
+        .map_err(|e| Failure::usage(format!("config key `feeds.{e}`")))?;
     let locks: Arc<dyn LockStore> = if config.redis.url.trim().is_empty() {
         Arc::new(MemoryLockStore::new())
     } else {
         let redis = RedisStores::connect(
-            &RedisConfig::new(config.redis.url.trim()).with_key_prefix(config.redis.key_prefix.clone()),
+            &RedisConfig::new(config.redis.url.trim())
+                .with_key_prefix(config.redis.key_prefix.clone()),
         )
         .await
         .map_err(|e| Failure::job(format!("redis: {e}")))?;
@@ -168,7 +181,10 @@ async fn build(config: &Config, sandbox: Option<&Sandbox>) -> Result<Services, F
     })
 }
 
-async fn seller_source(config: &Config, database: &Database) -> Result<Arc<dyn SellerSource>, Failure> {
+async fn seller_source(
+    config: &Config,
+    database: &Database,
+) -> Result<Arc<dyn SellerSource>, Failure> {
     let query = if config.sellers.query_file.trim().is_empty() {
         crmsync_store::postgres::SELLERS_SQL.to_owned()
     } else {
@@ -201,9 +217,13 @@ pub(crate) async fn upload_locked(
     let settings = config.upload();
     let mut tracker = Tracker::new(services.journal.clone());
     if !json {
-        tracker = tracker.with_progress_sink(crmsync_cli::progress::for_terminal("amonition upload"));
+        tracker =
+            tracker.with_progress_sink(crmsync_cli::progress::for_terminal("amonition upload"));
     }
-    let lock = LockOptions::new(config.lock.key.clone(), Duration::from_secs(config.lock.ttl_s));
+    let lock = LockOptions::new(
+        config.lock.key.clone(),
+        Duration::from_secs(config.lock.ttl_s),
+    );
     let new = NewProcess {
         kind: ProcessKind::new("amonition.upload").map_err(Failure::job)?,
         settings: json!({ "batch_size": settings.batch_size, "enrich_feeds": settings.enrich_feeds }),
@@ -259,7 +279,11 @@ fn inbox_of(services: &Services) -> Result<&Arc<dyn WebhookInbox>, Failure> {
         .ok_or_else(|| Failure::usage("config key `storage.url`: the webhook inbox needs PostgreSQL (or memory: in a sandbox)"))
 }
 
-async fn inbox_command(services: &Services, action: &InboxAction, json: bool) -> Result<(), Failure> {
+async fn inbox_command(
+    services: &Services,
+    action: &InboxAction,
+    json: bool,
+) -> Result<(), Failure> {
     let inbox = inbox_of(services)?;
     let failed = |e: crmsync_ports::StoreError| Failure::job(format!("inbox: {e}"));
     match action {
@@ -293,11 +317,16 @@ async fn inbox_command(services: &Services, action: &InboxAction, json: bool) ->
         }
         InboxAction::Retry { id } => {
             if !inbox.retry(*id, Utc::now()).await.map_err(failed)? {
-                return Err(Failure::usage(format!("inbox row {id} does not exist or is not dead")));
+                return Err(Failure::usage(format!(
+                    "inbox row {id} does not exist or is not dead"
+                )));
             }
             println!("inbox row {id} is pending again");
         }
-        InboxAction::Purge { dead, older_than_days } => {
+        InboxAction::Purge {
+            dead,
+            older_than_days,
+        } => {
             let before = Utc::now() - chrono::Duration::days(i64::from(*older_than_days));
             let n = inbox.purge(before, *dead).await.map_err(failed)?;
             println!("{n} inbox rows deleted");

@@ -65,5 +65,6 @@ pub enum InboxAction {
 }
 
 fn parse_state(text: &str) -> Result<InboxState, String> {
-    InboxState::from_name(text).ok_or_else(|| format!("{text:?} is not one of pending, running, done, dead"))
+    InboxState::from_name(text)
+        .ok_or_else(|| format!("{text:?} is not one of pending, running, done, dead"))
 }

@@ -71,7 +71,9 @@ pub struct AmonitionSection {
 
 impl Default for AmonitionSection {
     fn default() -> Self {
-        Self { shared_limit_rps: 0.0 }
+        Self {
+            shared_limit_rps: 0.0,
+        }
     }
 }
 
@@ -224,7 +226,9 @@ impl Default for RedisSection {
 impl std::fmt::Debug for RedisSection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let redacted = crmsync_redis::RedisConfig::new(self.url.clone()).redacted_url();
-        f.debug_struct("RedisSection").field("url", &redacted).finish_non_exhaustive()
+        f.debug_struct("RedisSection")
+            .field("url", &redacted)
+            .finish_non_exhaustive()
     }
 }
 
@@ -306,30 +310,50 @@ fn optional(id: i64) -> Option<FieldId> {
 impl Validate for Config {
     fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=7).contains(&self.amocrm.rate_limit_per_s) {
-            return Err(ConfigError::invalid("amocrm.rate_limit_per_s", "must be between 1 and 7"));
+            return Err(ConfigError::invalid(
+                "amocrm.rate_limit_per_s",
+                "must be between 1 and 7",
+            ));
         }
         let shared = self.amonition.shared_limit_rps;
         if !(0.0..=7.0).contains(&shared) {
-            return Err(ConfigError::invalid("amonition.shared_limit_rps", "must be between 0 and 7"));
+            return Err(ConfigError::invalid(
+                "amonition.shared_limit_rps",
+                "must be between 0 and 7",
+            ));
         }
         if shared > 0.0 && self.redis.url.trim().is_empty() {
-            return Err(ConfigError::invalid("amonition.shared_limit_rps", "needs `redis.url`"));
+            return Err(ConfigError::invalid(
+                "amonition.shared_limit_rps",
+                "needs `redis.url`",
+            ));
         }
         if self.upload.batch_size == 0 || self.upload.batch_size > 10_000 {
-            return Err(ConfigError::invalid("upload.batch_size", "must be between 1 and 10000"));
+            return Err(ConfigError::invalid(
+                "upload.batch_size",
+                "must be between 1 and 10000",
+            ));
         }
         if !self.upload.schedule.trim().is_empty() {
             self.upload
                 .schedule
                 .trim()
                 .parse::<croner::Cron>()
-                .map_err(|e| ConfigError::invalid("upload.schedule", format!("is no cron expression: {e}")))?;
+                .map_err(|e| {
+                    ConfigError::invalid("upload.schedule", format!("is no cron expression: {e}"))
+                })?;
         }
         if self.inbox.max_attempts == 0 || self.inbox.lease_s == 0 {
-            return Err(ConfigError::invalid("inbox.max_attempts", "attempts and lease must be at least 1"));
+            return Err(ConfigError::invalid(
+                "inbox.max_attempts",
+                "attempts and lease must be at least 1",
+            ));
         }
         if self.server.workers == 0 || self.server.workers > 64 {
-            return Err(ConfigError::invalid("server.workers", "must be between 1 and 64"));
+            return Err(ConfigError::invalid(
+                "server.workers",
+                "must be between 1 and 64",
+            ));
         }
         if self.lock.ttl_s < 3 {
             return Err(ConfigError::invalid("lock.ttl_s", "must be at least 3"));
@@ -344,11 +368,23 @@ impl Config {
         if self.amocrm.base_url.trim().is_empty() {
             return Err(ConfigError::invalid("amocrm.base_url", "must be set"));
         }
-        if self.amocrm.long_lived_token.expose_secret().trim().is_empty() {
-            return Err(ConfigError::invalid("amocrm.long_lived_token", "must be set"));
+        if self
+            .amocrm
+            .long_lived_token
+            .expose_secret()
+            .trim()
+            .is_empty()
+        {
+            return Err(ConfigError::invalid(
+                "amocrm.long_lived_token",
+                "must be set",
+            ));
         }
         if self.fields.seller_id.0 <= 0 {
-            return Err(ConfigError::invalid("fields.seller_id", "must be the company field holding the seller id"));
+            return Err(ConfigError::invalid(
+                "fields.seller_id",
+                "must be the company field holding the seller id",
+            ));
         }
         self.snatcher
             .validate()
@@ -362,10 +398,16 @@ impl Config {
     /// What `serve` needs on top: the secret, the account and the lead fields.
     pub fn require_server(&self) -> Result<(), ConfigError> {
         if self.server.webhook_secret.expose_secret().trim().len() < 16 {
-            return Err(ConfigError::invalid("server.webhook_secret", "must be at least 16 characters"));
+            return Err(ConfigError::invalid(
+                "server.webhook_secret",
+                "must be at least 16 characters",
+            ));
         }
         if self.amocrm.account_id <= 0 {
-            return Err(ConfigError::invalid("amocrm.account_id", "must be the amoCRM account id"));
+            return Err(ConfigError::invalid(
+                "amocrm.account_id",
+                "must be the amoCRM account id",
+            ));
         }
         if !self.routing.transfer_status_ids.is_empty()
             && (self.routing.lead_url_field <= 0 || self.routing.lead_phone_field <= 0)
@@ -381,7 +423,12 @@ impl Config {
     /// The event routing.
     pub fn routing(&self) -> Routing {
         Routing {
-            transfer_status_ids: self.routing.transfer_status_ids.iter().map(|s| StatusId(*s)).collect(),
+            transfer_status_ids: self
+                .routing
+                .transfer_status_ids
+                .iter()
+                .map(|s| StatusId(*s))
+                .collect(),
             lead_url_field: FieldId(self.routing.lead_url_field),
             lead_phone_field: FieldId(self.routing.lead_phone_field),
             refresh_field: optional(self.routing.refresh_field),

@@ -89,8 +89,14 @@ pub fn fixture() -> Fixture {
     for (id, name, kind) in companies {
         fixture.custom_fields.companies.push(def(id, name, kind));
     }
-    fixture.custom_fields.leads.push(def(LEAD_URL_FIELD, "Account on another site", "url"));
-    fixture.custom_fields.leads.push(def(LEAD_PHONE_FIELD, "Seller phone", "text"));
+    fixture
+        .custom_fields
+        .leads
+        .push(def(LEAD_URL_FIELD, "Account on another site", "url"));
+    fixture
+        .custom_fields
+        .leads
+        .push(def(LEAD_PHONE_FIELD, "Seller phone", "text"));
     if let Some(pipeline) = fixture.pipelines.first_mut() {
         pipeline.statuses.push(Status {
             id: READY_STATUS,
@@ -155,8 +161,14 @@ impl Sandbox {
         config.routing.lead_phone_field = LEAD_PHONE_FIELD;
         config.routing.refresh_field = REFRESH_FIELD;
         config.routing.feed_field = FEED_FIELD;
-        config.snatcher = crmsync_marketplace::ServiceConfig::new(self.marketplace.base_url(), marketplace::DEFAULT_TOKEN);
-        config.feeds = crmsync_marketplace::ServiceConfig::new(self.marketplace.base_url(), marketplace::DEFAULT_TOKEN);
+        config.snatcher = crmsync_marketplace::ServiceConfig::new(
+            self.marketplace.base_url(),
+            marketplace::DEFAULT_TOKEN,
+        );
+        config.feeds = crmsync_marketplace::ServiceConfig::new(
+            self.marketplace.base_url(),
+            marketplace::DEFAULT_TOKEN,
+        );
         config.storage.url = "memory:".to_owned();
         config.redis.url = String::new();
         config.inbox.base_delay_s = 0;

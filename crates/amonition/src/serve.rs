@@ -242,7 +242,9 @@ async fn post_samples(
     sandbox: &Sandbox,
     json: bool,
 ) -> Result<(), Failure> {
-    use crate::sandbox::{FEED_FIELD, LEAD_PHONE_FIELD, LEAD_URL_FIELD, READY_STATUS, seller_fields};
+    use crate::sandbox::{
+        FEED_FIELD, LEAD_PHONE_FIELD, LEAD_URL_FIELD, READY_STATUS, seller_fields,
+    };
     use crmsync_domain::crm::{CustomFieldValue, NewCompany};
     use crmsync_ports::CrmClient;
 
@@ -324,7 +326,11 @@ async fn post_samples(
         ),
         ("the same delivery again", secret, lead),
         ("feed upload for a known seller", secret, feed(&seller)),
-        ("feed upload for an unknown user", secret, feed("ghost-user")),
+        (
+            "feed upload for an unknown user",
+            secret,
+            feed("ghost-user"),
+        ),
         ("a wrong secret", "wrong-secret-00000000000", feed(&seller)),
         ("another account", secret, foreign),
     ];

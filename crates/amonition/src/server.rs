@@ -52,12 +52,17 @@ pub fn router(state: ServerState) -> Router {
 
 fn reject(status: StatusCode, reason: &'static str, text: String) -> Response {
     metrics::counter!(m::REJECTED, "reason" => reason).increment(1);
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{text}\n")).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{text}\n"),
+    )
+        .into_response()
 }
 
 /// The redelivery key of an event: its kind, id and a 128-bit hash of everything it carries.
 pub fn dedupe_key(event: &WebhookEvent, payload: &serde_json::Value) -> String {
-    let mut hasher = SipHasher13::new_with_keys(0x616d_6f6e, 0x6974_696f_6e);
+    let mut hasher = SipHasher13::new_with_keys(0x0000_616d_6f6e, 0x0069_7469_6f6e);
     hasher.write(payload.to_string().as_bytes());
     format!(
         "{}.{}:{}:{:032x}",
@@ -68,7 +73,11 @@ pub fn dedupe_key(event: &WebhookEvent, payload: &serde_json::Value) -> String {
     )
 }
 
-async fn receive(State(state): State<ServerState>, Path(secret): Path<String>, request: Request) -> Response {
+async fn receive(
+    State(state): State<ServerState>,
+    Path(secret): Path<String>,
+    request: Request,
+) -> Response {
     let started = Instant::now();
     metrics::counter!(m::RECEIVED).increment(1);
     let response = accept(&state, &secret, request).await;
@@ -106,7 +115,11 @@ async fn accept(state: &ServerState, secret: &str, request: Request) -> Response
     let events = match webhook::parse_with_limit(&bytes, MAX_WEBHOOK_BODY) {
         Ok(events) => events,
         Err(error @ WebhookError::TooLarge { .. }) => {
-            return reject(StatusCode::PAYLOAD_TOO_LARGE, "too_large", error.to_string());
+            return reject(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                error.to_string(),
+            );
         }
         Err(error) => return reject(StatusCode::BAD_REQUEST, "malformed", error.to_string()),
     };
@@ -114,7 +127,10 @@ async fn accept(state: &ServerState, secret: &str, request: Request) -> Response
         .iter()
         .find(|e| e.account.id.map(|a| a.0) != Some(state.account_id))
     {
-        let shown = foreign.account.id.map_or_else(|| "no account".to_owned(), |a| format!("account {}", a.0));
+        let shown = foreign
+            .account
+            .id
+            .map_or_else(|| "no account".to_owned(), |a| format!("account {}", a.0));
         return reject(
             StatusCode::FORBIDDEN,
             "account",
@@ -144,7 +160,11 @@ async fn accept(state: &ServerState, secret: &str, request: Request) -> Response
         }
         Err(error) => {
             tracing::error!(%error, "the inbox could not store a delivery; amoCRM will deliver it again");
-            reject(StatusCode::SERVICE_UNAVAILABLE, "storage", "the inbox is unavailable".into())
+            reject(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage",
+                "the inbox is unavailable".into(),
+            )
         }
     }
 }
@@ -168,7 +188,12 @@ async fn metrics(State(state): State<ServerState>, request: Request<Body>) -> Re
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
         if !secrets_match(given, &state.metrics_token) {
-            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "").into_response();
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "",
+            )
+                .into_response();
         }
     }
     if let Ok(counts) = state.inbox.counts().await {

@@ -66,7 +66,10 @@ async fn stored(inbox: &MemoryWebhookInbox) -> u64 {
 async fn an_accepted_delivery_is_stored_once_however_often_it_is_redelivered() {
     let inbox = MemoryWebhookInbox::new();
     let body = lead_status(ACCOUNT, 42);
-    assert_eq!(post(&inbox, SECRET, FORM, body.clone()).await.0, StatusCode::OK);
+    assert_eq!(
+        post(&inbox, SECRET, FORM, body.clone()).await.0,
+        StatusCode::OK
+    );
     assert_eq!(post(&inbox, SECRET, FORM, body).await.0, StatusCode::OK);
     assert_eq!(stored(&inbox).await, 1);
     let rows = inbox.list(None, 10).await.unwrap();

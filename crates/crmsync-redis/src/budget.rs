@@ -27,7 +27,8 @@ use crate::keys::Keys;
 
 static ACQUIRE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("lua/budget_acquire.lua")));
-static PAUSE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/budget_pause.lua")));
+static PAUSE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/budget_pause.lua")));
 
 /// Extra spacing of every slot (5 %), so network jitter never packs more than the rate into a second: 7 per
 /// second configured gives about 6.67 sent.
@@ -89,8 +90,8 @@ impl RedisRequestBudget {
         let burst = burst.max(1);
         let interval_us = (1_000_000.0 / per_second * (1.0 + MARGIN)).ceil() as u64;
         let keys = Keys::new(key_prefix);
-        let local_rate = RateLimit::per_second(per_second.floor().max(1.0) as u32)
-            .unwrap_or_default();
+        let local_rate =
+            RateLimit::per_second(per_second.floor().max(1.0) as u32).unwrap_or_default();
         Ok(Self {
             connection,
             slot_key: keys.value(&format!("amocrm-budget:{account}")),

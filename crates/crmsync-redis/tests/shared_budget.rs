@@ -30,10 +30,13 @@ async fn budget_child() {
     )
     .await
     .unwrap();
-    let client = AmoCrmClient::builder(parts[0], Credentials::LongLived(SecretString::from("budget-token")))
-        .budget(Arc::new(budget))
-        .build()
-        .unwrap();
+    let client = AmoCrmClient::builder(
+        parts[0],
+        Credentials::LongLived(SecretString::from("budget-token")),
+    )
+    .budget(Arc::new(budget))
+    .build()
+    .unwrap();
     for _ in 0..REQUESTS_PER_CHILD {
         client.pipelines().await.unwrap();
     }
@@ -62,7 +65,10 @@ async fn three_processes_share_one_budget_without_a_429() {
         })
         .collect();
     for mut child in children {
-        let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+        let status = tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(status.success(), "a child process failed");
     }
     let elapsed = started.elapsed().as_secs_f64();
@@ -80,13 +86,20 @@ async fn three_processes_share_one_budget_without_a_429() {
 async fn a_pause_recorded_by_one_budget_holds_back_another_and_is_never_shortened() {
     let redis = services::fresh_redis().await;
     let config = RedisConfig::new(redis.url.clone()).with_key_prefix(redis.prefix.clone());
-    let a = RedisRequestBudget::connect(&config, "acct", 7.0, 1).await.unwrap();
-    let b = RedisRequestBudget::connect(&config, "acct", 7.0, 1).await.unwrap();
-    let other = RedisRequestBudget::connect(&config, "other", 7.0, 1).await.unwrap();
+    let a = RedisRequestBudget::connect(&config, "acct", 7.0, 1)
+        .await
+        .unwrap();
+    let b = RedisRequestBudget::connect(&config, "acct", 7.0, 1)
+        .await
+        .unwrap();
+    let other = RedisRequestBudget::connect(&config, "other", 7.0, 1)
+        .await
+        .unwrap();
     assert_eq!(b.paused_until().await, None);
     let until = SystemTime::now() + Duration::from_secs(300);
     a.pause_until(until).await;
-    a.pause_until(SystemTime::now() + Duration::from_secs(5)).await;
+    a.pause_until(SystemTime::now() + Duration::from_secs(5))
+        .await;
     let seen = b.paused_until().await.unwrap();
     let diff = seen.duration_since(until).unwrap_or_else(|e| e.duration());
     assert!(diff < Duration::from_millis(2), "{diff:?}");
@@ -95,6 +108,13 @@ async fn a_pause_recorded_by_one_budget_holds_back_another_and_is_never_shortene
     assert_eq!(a.reserve().await.unwrap(), Duration::ZERO);
     b.reserve().await.unwrap();
     let third = a.reserve().await.unwrap();
-    assert!(third > Duration::from_millis(200) && third < Duration::from_millis(320), "{third:?}");
-    assert!(RedisRequestBudget::connect(&config, "acct", 0.0, 1).await.is_err());
+    assert!(
+        third > Duration::from_millis(200) && third < Duration::from_millis(320),
+        "{third:?}"
+    );
+    assert!(
+        RedisRequestBudget::connect(&config, "acct", 0.0, 1)
+            .await
+            .is_err()
+    );
 }

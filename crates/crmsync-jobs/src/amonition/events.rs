@@ -83,7 +83,9 @@ pub fn route(event: &WebhookEvent, routing: &Routing) -> Route {
     };
     match (event.entity, event.action) {
         (EventEntity::Lead, EventAction::Status | EventAction::Add) => match event.status_id {
-            Some(status) if routing.transfer_status_ids.contains(&status) => Route::Transfer { lead_id: id },
+            Some(status) if routing.transfer_status_ids.contains(&status) => {
+                Route::Transfer { lead_id: id }
+            }
             _ => ignore("the lead did not enter a transfer status"),
         },
         (EventEntity::Company, EventAction::Add | EventAction::Update) => {
@@ -195,8 +197,12 @@ pub async fn handle(
 ) -> Result<Handled, EventError> {
     match route(event, routing) {
         Route::Transfer { lead_id } => transfer(event, lead_id, routing, ports, key).await,
-        Route::Refresh { company_id } => refresh(event, CompanyId(company_id), routing, ports).await,
-        Route::FeedUpload { company_id } => feed_upload(event, CompanyId(company_id), routing, ports).await,
+        Route::Refresh { company_id } => {
+            refresh(event, CompanyId(company_id), routing, ports).await
+        }
+        Route::FeedUpload { company_id } => {
+            feed_upload(event, CompanyId(company_id), routing, ports).await
+        }
         Route::Ignore { reason } => Ok(Handled::Ignored { reason }),
     }
 }
@@ -215,7 +221,9 @@ async fn transfer(
             .crm
             .get_lead(LeadId(lead_id), false)
             .await?
-            .ok_or_else(|| EventError::Permanent(format!("lead {lead_id} does not exist in amoCRM")))?;
+            .ok_or_else(|| {
+                EventError::Permanent(format!("lead {lead_id} does not exist in amoCRM"))
+            })?;
         url = url.or_else(|| lead.custom_fields.text(routing.lead_url_field));
         phone = phone.or_else(|| lead.custom_fields.text(routing.lead_phone_field));
     }
@@ -270,11 +278,9 @@ async fn company_values(
     if seller.is_some() && (feed.is_some() || fields.feed_url.is_none()) {
         return Ok((seller, feed));
     }
-    let stored = ports
-        .crm
-        .get_company(company)
-        .await?
-        .ok_or_else(|| EventError::Permanent(format!("company {} does not exist in amoCRM", company.0)))?;
+    let stored = ports.crm.get_company(company).await?.ok_or_else(|| {
+        EventError::Permanent(format!("company {} does not exist in amoCRM", company.0))
+    })?;
     Ok((
         seller.or_else(|| stored.custom_fields.text(fields.seller_id)),
         feed.or_else(|| fields.feed_url.and_then(|f| stored.custom_fields.text(f))),
@@ -295,7 +301,13 @@ async fn seller_of(
                 company.0, fields.seller_id.0
             ))
         })?,
-        None => match ports.companies.by_companies(&[company]).await?.into_iter().next() {
+        None => match ports
+            .companies
+            .by_companies(&[company])
+            .await?
+            .into_iter()
+            .next()
+        {
             Some(link) => link.seller_id,
             None => {
                 return Err(EventError::Permanent(format!(
@@ -316,9 +328,16 @@ async fn refresh(
 ) -> Result<Handled, EventError> {
     let (seller_id, _) = seller_of(event, company, &routing.fields, ports).await?;
     let mut seller = ports.sellers.seller(&seller_id).await?.ok_or_else(|| {
-        EventError::Permanent(format!("seller {seller_id} does not exist on the marketplace"))
+        EventError::Permanent(format!(
+            "seller {seller_id} does not exist on the marketplace"
+        ))
     })?;
-    if let Some(feed) = ports.feeds.feeds(std::slice::from_ref(&seller_id)).await?.remove(&seller_id) {
+    if let Some(feed) = ports
+        .feeds
+        .feeds(std::slice::from_ref(&seller_id))
+        .await?
+        .remove(&seller_id)
+    {
         seller.feed = feed;
     }
     let mut update = seller.company_update(company, &routing.fields);
@@ -326,7 +345,10 @@ async fn refresh(
         update.custom_fields.push(CustomFieldValue::clear(field));
     }
     ports.crm.update_companies(&[update]).await?;
-    ports.companies.save(&[CompanyLink::new(seller_id, company)]).await?;
+    ports
+        .companies
+        .save(&[CompanyLink::new(seller_id, company)])
+        .await?;
     Ok(Handled::Refreshed {
         company_id: company.0,
     })
@@ -339,7 +361,8 @@ async fn feed_upload(
     ports: EventPorts<'_>,
 ) -> Result<Handled, EventError> {
     let (seller_id, feed) = seller_of(event, company, &routing.fields, ports).await?;
-    let feed = feed.ok_or_else(|| EventError::Permanent(format!("company {} has no feed URL", company.0)))?;
+    let feed = feed
+        .ok_or_else(|| EventError::Permanent(format!("company {} has no feed URL", company.0)))?;
     if !(feed.starts_with("https://") || feed.starts_with("http://")) {
         return Err(EventError::Permanent(format!(
             "company {}: the feed URL is not an http(s) URL",
@@ -347,15 +370,27 @@ async fn feed_upload(
         )));
     }
     if !ports.sellers.user_exists(&seller_id).await? {
-        let reason = format!("user {seller_id} does not exist on the marketplace; the feed was not loaded");
+        let reason =
+            format!("user {seller_id} does not exist on the marketplace; the feed was not loaded");
         ports
             .crm
-            .add_notes(&[NewNote::text(EntityRef::company(company.0), format!("AMONITION: {reason}"))])
+            .add_notes(&[NewNote::text(
+                EntityRef::company(company.0),
+                format!("AMONITION: {reason}"),
+            )])
             .await?;
         return Err(EventError::Permanent(reason));
     }
-    if ports.companies.by_sellers(std::slice::from_ref(&seller_id)).await?.is_empty() {
-        ports.companies.save(&[CompanyLink::new(seller_id.clone(), company)]).await?;
+    if ports
+        .companies
+        .by_sellers(std::slice::from_ref(&seller_id))
+        .await?
+        .is_empty()
+    {
+        ports
+            .companies
+            .save(&[CompanyLink::new(seller_id.clone(), company)])
+            .await?;
     }
     ports.feeds.request_periodic_load(&seller_id, &feed).await?;
     if let Some(field) = routing.feed_field {

@@ -77,7 +77,9 @@ pub async fn pass(
     for item in items {
         let outcome = match serde_json::from_value::<WebhookEvent>(item.payload.clone()) {
             Ok(event) => handle(&event, routing, ports, &item.dedupe_key).await,
-            Err(error) => Err(EventError::Permanent(format!("the stored event cannot be read: {error}"))),
+            Err(error) => Err(EventError::Permanent(format!(
+                "the stored event cannot be read: {error}"
+            ))),
         };
         match outcome {
             Ok(handled) => {
@@ -90,7 +92,8 @@ pub async fn pass(
             }
             Err(error) if error.is_retryable() && item.attempts < policy.max_attempts => {
                 let wait = policy.backoff(item.attempts);
-                let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+                let at = Utc::now()
+                    + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
                 inbox.fail(item.id, &error.to_string(), Some(at)).await?;
                 report.retried += 1;
                 tracing::warn!(id = item.id, kind = %item.kind, attempt = item.attempts, wait_s = wait.as_secs(), %error, "webhook event failed; retrying");

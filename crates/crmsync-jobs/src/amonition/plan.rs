@@ -41,7 +41,8 @@ pub fn plan_batch(
     links: &[CompanyLink],
     fields: &SellerFields,
 ) -> BatchPlan {
-    let linked: HashMap<&SellerId, _> = links.iter().map(|l| (&l.seller_id, l.company_id)).collect();
+    let linked: HashMap<&SellerId, _> =
+        links.iter().map(|l| (&l.seller_id, l.company_id)).collect();
     let mut last: HashMap<SellerId, usize> = HashMap::with_capacity(sellers.len());
     for (i, seller) in sellers.iter().enumerate() {
         last.insert(seller.id.clone(), i);

@@ -57,16 +57,19 @@ fn a_batch_splits_into_creates_and_updates_by_link() {
     assert_eq!(plan.creates.len(), 2);
     assert_eq!(plan.creates[1].request_id.as_deref(), Some("c"));
     assert!(
-        plan.creates[1]
-            .custom_fields
-            .iter()
-            .any(|f| f.is_field(FieldId(20)) && f.first_text().as_deref() == Some("https://f/c.xml")),
+        plan.creates[1].custom_fields.iter().any(
+            |f| f.is_field(FieldId(20)) && f.first_text().as_deref() == Some("https://f/c.xml")
+        ),
         "the feed enriches the company"
     );
     assert_eq!(plan.updates.len(), 1);
     assert_eq!(plan.updates[0].id, CompanyId(77));
     assert_eq!(
-        (plan.counts.sellers, plan.counts.without_phone, plan.counts.with_feed),
+        (
+            plan.counts.sellers,
+            plan.counts.without_phone,
+            plan.counts.with_feed
+        ),
         (3, 1, 1)
     );
 }
@@ -76,14 +79,24 @@ fn an_empty_batch_plans_nothing_and_duplicates_count_once() {
     let plan = plan_batch(Vec::new(), &BTreeMap::new(), &[], &fields());
     assert!(plan.creates.is_empty() && plan.updates.is_empty());
     assert_eq!(plan.counts, Default::default());
-    let plan = plan_batch(vec![seller("a", None), seller("a", None)], &BTreeMap::new(), &[], &fields());
+    let plan = plan_batch(
+        vec![seller("a", None), seller("a", None)],
+        &BTreeMap::new(),
+        &[],
+        &fields(),
+    );
     assert_eq!((plan.creates.len(), plan.counts.duplicates), (1, 1));
 }
 
 #[test]
 fn a_seller_without_phone_gets_a_company_without_phone() {
     let plan = plan_batch(vec![seller("a", None)], &BTreeMap::new(), &[], &fields());
-    assert!(!plan.creates[0].custom_fields.iter().any(|f| f.has_code("PHONE")));
+    assert!(
+        !plan.creates[0]
+            .custom_fields
+            .iter()
+            .any(|f| f.has_code("PHONE"))
+    );
     assert_eq!(plan.counts.without_phone, 1);
 }
 
@@ -120,11 +133,26 @@ fn flag(field: i64) -> CustomFieldValue {
 #[test]
 fn events_route_by_status_and_action_checkboxes() {
     let r = routing();
-    assert_eq!(route(&lead_status(5, 555, vec![]), &r), Route::Transfer { lead_id: 5 });
-    assert!(matches!(route(&lead_status(5, 556, vec![]), &r), Route::Ignore { .. }));
-    assert_eq!(route(&company_event(9, vec![flag(31), flag(30)]), &r), Route::FeedUpload { company_id: 9 });
-    assert_eq!(route(&company_event(9, vec![flag(30)]), &r), Route::Refresh { company_id: 9 });
-    assert!(matches!(route(&company_event(9, vec![]), &r), Route::Ignore { .. }));
+    assert_eq!(
+        route(&lead_status(5, 555, vec![]), &r),
+        Route::Transfer { lead_id: 5 }
+    );
+    assert!(matches!(
+        route(&lead_status(5, 556, vec![]), &r),
+        Route::Ignore { .. }
+    ));
+    assert_eq!(
+        route(&company_event(9, vec![flag(31), flag(30)]), &r),
+        Route::FeedUpload { company_id: 9 }
+    );
+    assert_eq!(
+        route(&company_event(9, vec![flag(30)]), &r),
+        Route::Refresh { company_id: 9 }
+    );
+    assert!(matches!(
+        route(&company_event(9, vec![]), &r),
+        Route::Ignore { .. }
+    ));
     let task = WebhookEvent::new(EventEntity::Task, EventAction::Add);
     assert!(matches!(route(&task, &r), Route::Ignore { .. }));
 }
@@ -165,10 +193,16 @@ async fn a_transfer_sends_the_lead_url_and_phone_with_the_inbox_key() {
     m.transfer
         .expect_start()
         .withf(|r| {
-            r.account_url == "https://other.example/u/1" && r.phone.as_e164() == "+79161234567" && r.idempotency_key == "k1"
+            r.account_url == "https://other.example/u/1"
+                && r.phone.as_e164() == "+79161234567"
+                && r.idempotency_key == "k1"
         })
         .times(1)
-        .returning(|_| Ok(TransferStarted { transfer_id: "t1".into() }));
+        .returning(|_| {
+            Ok(TransferStarted {
+                transfer_id: "t1".into(),
+            })
+        });
     let event = lead_status(
         5,
         555,
@@ -178,15 +212,26 @@ async fn a_transfer_sends_the_lead_url_and_phone_with_the_inbox_key() {
         ],
     );
     let handled = handle(&event, &routing(), m.ports(), "k1").await.unwrap();
-    assert_eq!(handled, Handled::TransferStarted { lead_id: 5, transfer_id: "t1".into() });
+    assert_eq!(
+        handled,
+        Handled::TransferStarted {
+            lead_id: 5,
+            transfer_id: "t1".into()
+        }
+    );
 }
 
 #[tokio::test]
 async fn a_lead_without_url_or_with_a_phone_that_is_no_phone_fails_for_good() {
     let mut m = Mocks::new();
     m.crm.expect_get_lead().returning(|_, _| Ok(None));
-    let error = handle(&lead_status(5, 555, vec![]), &routing(), m.ports(), "k").await.unwrap_err();
-    assert!(!error.is_retryable() && error.to_string().contains("does not exist"), "{error}");
+    let error = handle(&lead_status(5, 555, vec![]), &routing(), m.ports(), "k")
+        .await
+        .unwrap_err();
+    assert!(
+        !error.is_retryable() && error.to_string().contains("does not exist"),
+        "{error}"
+    );
     let event = lead_status(
         5,
         555,
@@ -195,8 +240,13 @@ async fn a_lead_without_url_or_with_a_phone_that_is_no_phone_fails_for_good() {
             CustomFieldValue::text(FieldId(2), "call me"),
         ],
     );
-    let error = handle(&event, &routing(), m.ports(), "k").await.unwrap_err();
-    assert!(!error.is_retryable() && error.to_string().contains("cannot be a phone"), "{error}");
+    let error = handle(&event, &routing(), m.ports(), "k")
+        .await
+        .unwrap_err();
+    assert!(
+        !error.is_retryable() && error.to_string().contains("cannot be a phone"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -206,11 +256,20 @@ async fn a_feed_upload_for_an_unknown_user_notes_the_company_and_fails_for_good(
     m.crm.expect_add_notes().times(1).returning(|_| Ok(vec![]));
     let event = company_event(
         9,
-        vec![flag(31), CustomFieldValue::text(FieldId(10), "ghost"), CustomFieldValue::text(FieldId(20), "https://f/x.xml")],
+        vec![
+            flag(31),
+            CustomFieldValue::text(FieldId(10), "ghost"),
+            CustomFieldValue::text(FieldId(20), "https://f/x.xml"),
+        ],
     );
-    let error = handle(&event, &routing(), m.ports(), "k").await.unwrap_err();
+    let error = handle(&event, &routing(), m.ports(), "k")
+        .await
+        .unwrap_err();
     assert!(!error.is_retryable());
-    assert!(error.to_string().contains("user ghost does not exist"), "{error}");
+    assert!(
+        error.to_string().contains("user ghost does not exist"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -251,12 +310,22 @@ async fn the_inbox_pass_retries_with_backoff_then_dead_letters() {
     };
     let mut reports = Vec::new();
     for _ in 0..4 {
-        reports.push(pass(&inbox, &routing(), m.ports(), &policy, Utc::now()).await.unwrap());
+        reports.push(
+            pass(&inbox, &routing(), m.ports(), &policy, Utc::now())
+                .await
+                .unwrap(),
+        );
     }
     assert_eq!(reports.iter().map(|r| r.retried).sum::<u64>(), 2);
     assert_eq!(reports.iter().map(|r| r.dead).sum::<u64>(), 1);
-    let dead = inbox.list(Some(crmsync_ports::InboxState::Dead), 5).await.unwrap();
-    assert_eq!(dead[0].last_error.as_deref(), Some("profile transfer is unavailable after 1 attempt(s): HTTP 503"));
+    let dead = inbox
+        .list(Some(crmsync_ports::InboxState::Dead), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        dead[0].last_error.as_deref(),
+        Some("profile transfer is unavailable after 1 attempt(s): HTTP 503")
+    );
     assert_eq!(policy.backoff(1), std::time::Duration::ZERO);
     let policy = RetryPolicy::default();
     assert_eq!(policy.backoff(1) * 4, policy.backoff(3));

@@ -93,7 +93,9 @@ pub async fn run(
     progress: &dyn Progress,
 ) -> Result<UploadReport, UploadError> {
     if settings.batch_size == 0 || settings.batch_size > 10_000 {
-        return Err(UploadError::Settings("batch_size must be within 1..=10000".into()));
+        return Err(UploadError::Settings(
+            "batch_size must be within 1..=10000".into(),
+        ));
     }
     let mut report = UploadReport::default();
     report.recovered += resolve_pending(ports, &settings.fields, progress).await?;
@@ -115,7 +117,10 @@ pub async fn run(
         report.without_phone += plan.counts.without_phone;
         report.with_feed += plan.counts.with_feed;
         if !plan.creates.is_empty() {
-            ports.companies.journal_intents(process, &plan.create_sellers).await?;
+            ports
+                .companies
+                .journal_intents(process, &plan.create_sellers)
+                .await?;
             let outcome = create(ports, &settings.fields, plan.creates).await?;
             report.created += outcome.created;
             report.recovered += outcome.recovered;
@@ -177,7 +182,11 @@ async fn create(
         let written: HashMap<String, CompanyId> = written.into_iter().collect();
         let links: Vec<CompanyLink> = written
             .iter()
-            .filter_map(|(request, id)| by_request.get(request).map(|s| CompanyLink::new(s.clone(), *id)))
+            .filter_map(|(request, id)| {
+                by_request
+                    .get(request)
+                    .map(|s| CompanyLink::new(s.clone(), *id))
+            })
             .collect();
         ports.companies.save(&links).await?;
         outcome.created += links.len() as u64;
@@ -193,7 +202,10 @@ async fn create(
             };
             match found {
                 Some(company) => {
-                    ports.companies.save(&[CompanyLink::new(seller.clone(), company)]).await?;
+                    ports
+                        .companies
+                        .save(&[CompanyLink::new(seller.clone(), company)])
+                        .await?;
                     outcome.recovered += 1;
                 }
                 None => missing.push(request.clone()),
@@ -205,10 +217,17 @@ async fn create(
         if missing.is_empty() {
             return Ok(outcome);
         }
-        tracing::info!(round, count = missing.len(), "creates with a lost answer were not made; sending them again");
+        tracing::info!(
+            round,
+            count = missing.len(),
+            "creates with a lost answer were not made; sending them again"
+        );
         companies.retain(|c| c.request_id.as_ref().is_some_and(|r| missing.contains(r)));
     }
-    tracing::warn!(count = companies.len(), "creates still undecided; the next run resolves their intents");
+    tracing::warn!(
+        count = companies.len(),
+        "creates still undecided; the next run resolves their intents"
+    );
     Ok(outcome)
 }
 
@@ -240,7 +259,8 @@ pub async fn find_company(
 }
 
 fn holds(company: &Company, fields: &SellerFields, seller: &SellerId) -> bool {
-    !company.is_deleted && company.custom_fields.text(fields.seller_id).as_deref() == Some(seller.as_str())
+    !company.is_deleted
+        && company.custom_fields.text(fields.seller_id).as_deref() == Some(seller.as_str())
 }
 
 /// Resolves the intents a crashed run left: each seller's company is looked up and linked, or the intent is
@@ -256,7 +276,10 @@ async fn resolve_pending(
         if pending.is_empty() {
             return Ok(recovered);
         }
-        progress.message(&format!("resolving {} create intents of an interrupted run", pending.len()));
+        progress.message(&format!(
+            "resolving {} create intents of an interrupted run",
+            pending.len()
+        ));
         let mut links = Vec::new();
         let mut absent = Vec::new();
         for intent in pending {

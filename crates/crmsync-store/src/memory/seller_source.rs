@@ -41,14 +41,15 @@ struct Batches {
 impl SellerBatches for Batches {
     async fn next_batch(&mut self, max: usize) -> Result<Vec<Seller>, StoreError> {
         let users = lock(&self.users);
-        let range: Box<dyn Iterator<Item = (&SellerId, &(SellerProfile, Vec<ListingFacts>))>> = match &self.after {
-            Some(after) => Box::new(
-                users
-                    .range(after.clone()..)
-                    .filter(move |(id, _)| *id != after),
-            ),
-            None => Box::new(users.iter()),
-        };
+        let range: Box<dyn Iterator<Item = (&SellerId, &(SellerProfile, Vec<ListingFacts>))>> =
+            match &self.after {
+                Some(after) => Box::new(
+                    users
+                        .range(after.clone()..)
+                        .filter(move |(id, _)| *id != after),
+                ),
+                None => Box::new(users.iter()),
+            };
         let batch: Vec<Seller> = range
             .filter(|(_, (_, listings))| !listings.is_empty())
             .take(max.max(1))
