@@ -1,10 +1,11 @@
 //! Composition: builds the adapters the configuration names and runs the subcommand.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
-use crmsync_amocrm::{AmoCrmClient, BatchPolicy, Credentials, RateLimit, RetryPolicy, Timeouts};
+use crmsync_amocrm::settings::SettingsError;
+use crmsync_amocrm::{AmoCrmClient, BatchPolicy};
+use crmsync_cli::backends::{self, BackendError, Backends};
 use crmsync_cli::config::{self, Validate};
 use crmsync_cli::exit::Failure;
 use crmsync_domain::{NewProcess, ProcessKind};
@@ -13,17 +14,16 @@ use crmsync_jobs::lock::{LockError, LockOptions, LockedError, run_locked};
 use crmsync_jobs::tracking::Tracker;
 use crmsync_marketplace::{FeedClient, TransferClient};
 use crmsync_ports::{
-    CompanyStore, FeedService, LockStore, ProcessStore, ProfileTransfer, SellerSource, WebhookInbox,
+    CompanyStore, FeedService, KeyValueStore, LockStore, ProcessStore, ProfileTransfer,
+    SellerSource, WebhookInbox,
 };
-use crmsync_redis::{RedisConfig, RedisRequestBudget, RedisStores};
+use crmsync_redis::{RedisConfig, RedisRequestBudget};
 use crmsync_store::Database;
-use crmsync_store::memory::MemoryLockStore;
 use crmsync_store::postgres::PgSellerSource;
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use crate::args::{Args, Command, InboxAction};
-use crate::config::{Config, ENV_PREFIX};
+use crate::config::{Config, ENV_PREFIX, settings_error};
 use crate::sandbox::{SANDBOX_SELLERS, Sandbox};
 use crate::serve;
 
@@ -55,6 +55,15 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         None if args.common.sandbox => Config::default(),
         None => config::load(None, ENV_PREFIX).map_err(Failure::usage)?,
     };
+    config.fill_defaults();
+    if let Command::Authorize(authorize) = &args.command {
+        if args.common.sandbox {
+            return Err(Failure::usage(
+                "authorize exchanges a code with the real amoCRM account: run it without --sandbox",
+            ));
+        }
+        return authorize_app(&config, &authorize.code).await;
+    }
     let sandbox = if args.common.sandbox {
         let sandbox = Sandbox::start(SANDBOX_SELLERS)
             .await
@@ -89,6 +98,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
             .await
         }
         Command::Inbox { action } => inbox_command(&services, action, args.common.json).await,
+        Command::Authorize(_) => Err(Failure::usage("authorize runs on its own")),
     };
     if let Some(sandbox) = sandbox {
         if !args.common.json {
@@ -104,40 +114,65 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     result
 }
 
-/// Builds the amoCRM client of `config`: 250 companies per write, the shared budget when configured.
-pub async fn crm_client(config: &Config) -> Result<AmoCrmClient, Failure> {
-    let amocrm = &config.amocrm;
-    let rate = RateLimit::per_second(amocrm.rate_limit_per_s).ok_or_else(|| {
-        Failure::usage("config key `amocrm.rate_limit_per_s`: must be at least 1")
-    })?;
-    let mut builder = AmoCrmClient::builder(
-        amocrm.base_url.trim(),
-        Credentials::LongLived(SecretString::from(
-            amocrm.long_lived_token.expose_secret().trim(),
-        )),
-    )
-    .rate_limit(rate)
-    .timeouts(Timeouts {
-        connect: Duration::from_millis(amocrm.request_timeout_ms.min(5_000)),
-        request: Duration::from_millis(amocrm.request_timeout_ms),
-    })
-    .retry(RetryPolicy {
-        max_attempts: amocrm.max_attempts,
-        ..RetryPolicy::default()
-    })
-    .batch(BatchPolicy {
-        write_chunk: 250,
-        ..BatchPolicy::default()
-    })
-    .user_agent(concat!("amonition/", env!("CARGO_PKG_VERSION")));
+/// `amonition authorize --code CODE`: stores the first OAuth token pair where the runs will read it (Redis when
+/// configured, else the storage database).
+pub async fn authorize_app(config: &Config, code: &str) -> Result<(), Failure> {
+    config
+        .amocrm
+        .validate()
+        .map_err(|e| Failure::usage(settings_error(e)))?;
+    let backends = open_backends(config, false).await?;
+    config
+        .amocrm
+        .authorize(code, backends.key_values.clone())
+        .await
+        .map_err(|e| match e {
+            SettingsError::Invalid { .. } => Failure::usage(settings_error(e)),
+            other => Failure::job(other),
+        })?;
+    println!("amoCRM authorized: tokens stored; AMONITION refreshes them from now on");
+    Ok(())
+}
+
+async fn open_backends(config: &Config, sandbox: bool) -> Result<Backends, Failure> {
+    backends::open(&config.storage, &config.redis, sandbox)
+        .await
+        .map_err(|e| match e {
+            BackendError::Config(e) => Failure::usage(e),
+            other => Failure::job(other),
+        })
+}
+
+/// Builds the amoCRM client of `config` (OAuth tokens in `tokens`): 250 companies per write, the shared budget
+/// of `amonition.shared_limit_rps` when configured.
+pub async fn crm_client(
+    config: &Config,
+    tokens: Arc<dyn KeyValueStore>,
+) -> Result<AmoCrmClient, Failure> {
+    let mut builder = config
+        .amocrm
+        .builder(tokens, concat!("amonition/", env!("CARGO_PKG_VERSION")))
+        .map_err(|e| Failure::usage(settings_error(e)))?
+        .batch(BatchPolicy {
+            write_chunk: 250,
+            ..BatchPolicy::default()
+        });
     if config.amonition.shared_limit_rps > 0.0 {
-        let redis = RedisConfig::new(config.redis.url.trim())
-            .with_key_prefix(config.redis.key_prefix.clone());
-        let account = config.amocrm.account_id.to_string();
+        let url = config.redis.url.as_ref().ok_or_else(|| {
+            Failure::usage("config key `amonition.shared_limit_rps`: needs `redis.url`")
+        })?;
+        let redis =
+            RedisConfig::new(url.expose_secret()).with_key_prefix(config.redis.key_prefix.clone());
+        let account = config.amonition.account_id.to_string();
         let budget =
             RedisRequestBudget::connect(&redis, &account, config.amonition.shared_limit_rps, 1)
                 .await
-                .map_err(|e| Failure::job(format!("redis (shared amoCRM budget): {e}")))?;
+                .map_err(|e| {
+                    Failure::job(format!(
+                        "redis {} (shared amoCRM budget): {e}",
+                        url.redacted()
+                    ))
+                })?;
         builder = builder.budget(Arc::new(budget));
     }
     builder
@@ -146,29 +181,22 @@ pub async fn crm_client(config: &Config) -> Result<AmoCrmClient, Failure> {
 }
 
 async fn build(config: &Config, sandbox: Option<&Sandbox>) -> Result<Services, Failure> {
-    let crm = Arc::new(crm_client(config).await?);
-    let database = Database::open(&config.storage.url)
-        .await
-        .map_err(|e| Failure::job(format!("storage: {e}")))?;
+    let backends = open_backends(config, sandbox.is_some()).await?;
+    tracing::info!(
+        storage = backends.database.backend(),
+        lock = %backends.lock_kind,
+        "backends open"
+    );
+    let crm = Arc::new(crm_client(config, backends.key_values.clone()).await?);
+    let database = &backends.database;
     let sellers: Arc<dyn SellerSource> = match sandbox {
         Some(sandbox) => Arc::new(sandbox.sellers.clone()),
-        None => seller_source(config, &database).await?,
+        None => seller_source(config, database).await?,
     };
     let transfer = TransferClient::new(&config.snatcher)
         .map_err(|e| Failure::usage(format!("config key `snatcher.{e}`")))?;
     let feeds = FeedClient::new(&config.feeds)
         .map_err(|e| Failure::usage(format!("config key `feeds.{e}`")))?;
-    let locks: Arc<dyn LockStore> = if config.redis.url.trim().is_empty() {
-        Arc::new(MemoryLockStore::new())
-    } else {
-        let redis = RedisStores::connect(
-            &RedisConfig::new(config.redis.url.trim())
-                .with_key_prefix(config.redis.key_prefix.clone()),
-        )
-        .await
-        .map_err(|e| Failure::job(format!("redis: {e}")))?;
-        Arc::new(redis.locks)
-    };
     Ok(Services {
         crm,
         sellers,
@@ -177,7 +205,7 @@ async fn build(config: &Config, sandbox: Option<&Sandbox>) -> Result<Services, F
         companies: database.companies(),
         inbox: database.inbox(),
         journal: database.processes(),
-        locks,
+        locks: backends.locks,
     })
 }
 
@@ -191,7 +219,7 @@ async fn seller_source(
         std::fs::read_to_string(config.sellers.query_file.trim())
             .map_err(|e| Failure::usage(format!("config key `sellers.query_file`: {e}")))?
     };
-    let pool = if config.sellers.url.trim().is_empty() {
+    let pool = if config.sellers.url.expose_secret().trim().is_empty() {
         match database {
             Database::Postgres(pool) => pool.clone(),
             _ => {
@@ -201,9 +229,14 @@ async fn seller_source(
             }
         }
     } else {
-        crmsync_store::postgres::connect(config.sellers.url.trim(), 4)
+        crmsync_store::postgres::connect(config.sellers.url.expose_secret().trim(), 4)
             .await
-            .map_err(|e| Failure::job(format!("sellers database: {e}")))?
+            .map_err(|e| {
+                Failure::job(format!(
+                    "sellers database {}: {e}",
+                    config.sellers.url.redacted()
+                ))
+            })?
     };
     Ok(Arc::new(PgSellerSource::with_query(pool, &query)))
 }
@@ -220,10 +253,10 @@ pub(crate) async fn upload_locked(
         tracker =
             tracker.with_progress_sink(crmsync_cli::progress::for_terminal("amonition upload"));
     }
-    let lock = LockOptions::new(
-        config.lock.key.clone(),
-        Duration::from_secs(config.lock.ttl_s),
-    );
+    let lock = LockOptions {
+        wait: config.lock.wait(),
+        ..LockOptions::new(config.lock.key.clone(), config.lock.ttl())
+    };
     let new = NewProcess {
         kind: ProcessKind::new("amonition.upload").map_err(Failure::job)?,
         settings: json!({ "batch_size": settings.batch_size, "enrich_feeds": settings.enrich_feeds }),

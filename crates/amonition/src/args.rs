@@ -1,7 +1,8 @@
-//! The command line: `amonition [--config FILE] [--sandbox] serve | upload | inbox list|retry|purge`.
+//! The command line: `amonition [--config FILE] [--sandbox] serve | upload | inbox list|retry|purge`
+//! and `amonition authorize --code CODE`.
 
 use clap::{Parser, Subcommand};
-use crmsync_cli::args::CommonArgs;
+use crmsync_cli::args::{AuthorizeArgs, CommonArgs};
 use crmsync_ports::InboxState;
 
 /// The marketplace's amoCRM service: webhooks and the scheduled upload of sellers as companies.
@@ -34,6 +35,9 @@ pub enum Command {
         #[command(subcommand)]
         action: InboxAction,
     },
+    /// Exchange the code amoCRM shows when the OAuth integration is installed for the first token pair, and
+    /// store it under `[amocrm.oauth] token_key` (once per installation).
+    Authorize(AuthorizeArgs),
 }
 
 /// Inbox operations.

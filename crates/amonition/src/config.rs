@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crmsync_amocrm::settings::{AmoCrmSettings, SettingsError};
+use crmsync_cli::SecretUrl;
+use crmsync_cli::backends::{LockSection, RedisSection, StorageSection};
 use crmsync_cli::config::{ConfigError, Validate};
 use crmsync_domain::crm::{FieldId, StatusId};
 use crmsync_domain::seller::SellerFields;
@@ -19,51 +22,12 @@ pub const ENV_PREFIX: &str = "AMONITION";
 /// The largest webhook body accepted.
 pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
 
-/// How to reach amoCRM.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AmoCrmSection {
-    /// The account's address, `https://example.amocrm.ru`.
-    pub base_url: String,
-    /// The long-lived token of a private integration.
-    pub long_lived_token: SecretString,
-    /// The account id; webhooks of any other account are refused with 403.
-    pub account_id: i64,
-    /// Most requests per second of this process when no shared budget is configured (amoCRM allows 7).
-    pub rate_limit_per_s: u32,
-    /// How long one request may take, in milliseconds.
-    pub request_timeout_ms: u64,
-    /// Attempts per read or update on 5xx and transport failures.
-    pub max_attempts: u32,
-}
-
-impl Default for AmoCrmSection {
-    fn default() -> Self {
-        Self {
-            base_url: String::new(),
-            long_lived_token: SecretString::default(),
-            account_id: 0,
-            rate_limit_per_s: 7,
-            request_timeout_ms: 20_000,
-            max_attempts: 4,
-        }
-    }
-}
-
-impl std::fmt::Debug for AmoCrmSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AmoCrmSection")
-            .field("base_url", &self.base_url)
-            .field("long_lived_token", &"***")
-            .field("account_id", &self.account_id)
-            .finish_non_exhaustive()
-    }
-}
-
 /// Settings of AMONITION itself.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AmonitionSection {
+    /// The amoCRM account id; webhooks of any other account are refused with 403 (required by `serve`).
+    pub account_id: i64,
     /// The combined amoCRM rate of every process of the integration, shared through Redis (`[redis] url`
     /// required); 0 keeps the in-process limit of `amocrm.rate_limit_per_s`.
     pub shared_limit_rps: f64,
@@ -72,6 +36,7 @@ pub struct AmonitionSection {
 impl Default for AmonitionSection {
     fn default() -> Self {
         Self {
+            account_id: 0,
             shared_limit_rps: 0.0,
         }
     }
@@ -183,80 +148,20 @@ pub struct RoutingSection {
 #[serde(default, deny_unknown_fields)]
 pub struct SellersSection {
     /// PostgreSQL with the marketplace snapshot (empty: the `[storage]` database).
-    pub url: String,
+    pub url: SecretUrl,
     /// A file with another aggregation query (same parameter and columns as the default one).
     pub query_file: String,
 }
 
-/// Storage of links, intents, inbox and journal.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StorageSection {
-    /// `postgres://…` (production), `sqlite:PATH` (no inbox) or `memory:`.
-    pub url: String,
-}
-
-impl Default for StorageSection {
-    fn default() -> Self {
-        Self {
-            url: "memory:".to_owned(),
-        }
-    }
-}
-
-/// Redis for the lock and the shared amoCRM budget.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RedisSection {
-    /// `redis://host:6379`; empty: an in-process lock and no shared budget.
-    pub url: String,
-    /// Prefix of every key.
-    pub key_prefix: String,
-}
-
-impl Default for RedisSection {
-    fn default() -> Self {
-        Self {
-            url: String::new(),
-            key_prefix: crmsync_redis::RedisConfig::DEFAULT_KEY_PREFIX.to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Debug for RedisSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redacted = crmsync_redis::RedisConfig::new(self.url.clone()).redacted_url();
-        f.debug_struct("RedisSection")
-            .field("url", &redacted)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The upload's lock.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LockSection {
-    /// The lock's key.
-    pub key: String,
-    /// Lease length in seconds.
-    pub ttl_s: u64,
-}
-
-impl Default for LockSection {
-    fn default() -> Self {
-        Self {
-            key: "amonition:upload".to_owned(),
-            ttl_s: 120,
-        }
-    }
-}
+/// The lock's key when `[lock]` names none.
+pub const DEFAULT_LOCK_KEY: &str = "amonition:upload";
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// amoCRM.
-    pub amocrm: AmoCrmSection,
+    /// amoCRM (the section every binary shares: a long-lived token or `[amocrm.oauth]`).
+    pub amocrm: AmoCrmSettings,
     /// AMONITION's own settings.
     pub amonition: AmonitionSection,
     /// The HTTP server.
@@ -275,18 +180,18 @@ pub struct Config {
     pub snatcher: ServiceConfig,
     /// The feed service.
     pub feeds: ServiceConfig,
-    /// Storage.
+    /// Links, intents, inbox and journal (shared section; `serve` needs PostgreSQL).
     pub storage: StorageSection,
-    /// Redis.
+    /// Redis: the lock, OAuth tokens and the shared amoCRM budget (shared section).
     pub redis: RedisSection,
-    /// The upload lock.
+    /// The upload lock (shared section).
     pub lock: LockSection,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            amocrm: AmoCrmSection::default(),
+            amocrm: AmoCrmSettings::default(),
             amonition: AmonitionSection::default(),
             server: ServerSection::default(),
             inbox: InboxSection::default(),
@@ -298,7 +203,7 @@ impl Default for Config {
             feeds: ServiceConfig::default(),
             storage: StorageSection::default(),
             redis: RedisSection::default(),
-            lock: LockSection::default(),
+            lock: LockSection::new(DEFAULT_LOCK_KEY),
         }
     }
 }
@@ -309,12 +214,6 @@ fn optional(id: i64) -> Option<FieldId> {
 
 impl Validate for Config {
     fn validate(&self) -> Result<(), ConfigError> {
-        if !(1..=7).contains(&self.amocrm.rate_limit_per_s) {
-            return Err(ConfigError::invalid(
-                "amocrm.rate_limit_per_s",
-                "must be between 1 and 7",
-            ));
-        }
         let shared = self.amonition.shared_limit_rps;
         if !(0.0..=7.0).contains(&shared) {
             return Err(ConfigError::invalid(
@@ -322,7 +221,7 @@ impl Validate for Config {
                 "must be between 0 and 7",
             ));
         }
-        if shared > 0.0 && self.redis.url.trim().is_empty() {
+        if shared > 0.0 && self.redis.url.is_none() {
             return Err(ConfigError::invalid(
                 "amonition.shared_limit_rps",
                 "needs `redis.url`",
@@ -355,31 +254,30 @@ impl Validate for Config {
                 "must be between 1 and 64",
             ));
         }
-        if self.lock.ttl_s < 3 {
-            return Err(ConfigError::invalid("lock.ttl_s", "must be at least 3"));
-        }
+        let mut lock = self.lock.clone();
+        lock.or_key(DEFAULT_LOCK_KEY);
+        lock.validate()?;
         Ok(())
     }
 }
 
+/// A `[amocrm]` error as a configuration error naming its key.
+pub(crate) fn settings_error(error: SettingsError) -> ConfigError {
+    match error {
+        SettingsError::Invalid { key, reason } => ConfigError::invalid(key, reason),
+        other => ConfigError::Parse(other.to_string()),
+    }
+}
+
 impl Config {
+    /// Gives a `[lock]` table without `key` AMONITION's default.
+    pub fn fill_defaults(&mut self) {
+        self.lock.or_key(DEFAULT_LOCK_KEY);
+    }
+
     /// Checks what a live run needs: amoCRM, the field ids, the services.
     pub fn require_live(&self) -> Result<(), ConfigError> {
-        if self.amocrm.base_url.trim().is_empty() {
-            return Err(ConfigError::invalid("amocrm.base_url", "must be set"));
-        }
-        if self
-            .amocrm
-            .long_lived_token
-            .expose_secret()
-            .trim()
-            .is_empty()
-        {
-            return Err(ConfigError::invalid(
-                "amocrm.long_lived_token",
-                "must be set",
-            ));
-        }
+        self.amocrm.validate().map_err(settings_error)?;
         if self.fields.seller_id.0 <= 0 {
             return Err(ConfigError::invalid(
                 "fields.seller_id",
@@ -403,9 +301,9 @@ impl Config {
                 "must be at least 16 characters",
             ));
         }
-        if self.amocrm.account_id <= 0 {
+        if self.amonition.account_id <= 0 {
             return Err(ConfigError::invalid(
-                "amocrm.account_id",
+                "amonition.account_id",
                 "must be the amoCRM account id",
             ));
         }
@@ -455,5 +353,121 @@ impl Config {
             lease: Duration::from_secs(self.inbox.lease_s),
             ..RetryPolicy::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str) -> Result<Config, ConfigError> {
+        let dir = std::env::temp_dir().join(format!("amonition-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{}.toml", toml.len()));
+        std::fs::write(&file, toml).unwrap();
+        let mut config: Config =
+            crmsync_cli::config::load_from(Some(&file), ENV_PREFIX, std::iter::empty())?;
+        config.fill_defaults();
+        Ok(config)
+    }
+
+    const LIVE: &str = r#"
+[amocrm]
+base_url = "https://example.amocrm.ru"
+long_lived_token = "s3cret-token"
+[amonition]
+account_id = 31000001
+[server]
+webhook_secret = "s3cret-webhook-000000"
+[fields]
+seller_id = 9000105
+[sellers]
+url = "postgres://reader:s3cret-sellers@db/market"
+[snatcher]
+base_url = "https://snatcher.internal"
+token = "s3cret-snatcher"
+[feeds]
+base_url = "https://feeds.internal"
+token = "s3cret-feeds"
+[storage]
+url = "postgres://amonition:s3cret-storage@db/amonition"
+[redis]
+url = "redis://:s3cret-redis@cache:6379/2"
+"#;
+
+    #[test]
+    fn the_shared_sections_load_and_debug_shows_no_secret() {
+        let config = load(LIVE).unwrap();
+        config.validate().unwrap();
+        config.require_live().unwrap();
+        config.require_server().unwrap();
+        assert_eq!(config.amonition.account_id, 31_000_001);
+        assert_eq!(config.lock.key, DEFAULT_LOCK_KEY);
+        assert_eq!(
+            config.storage.url.expose_secret(),
+            "postgres://amonition:s3cret-storage@db/amonition"
+        );
+        assert!(config.redis.url.is_some());
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("example.amocrm.ru"), "{shown}");
+    }
+
+    #[test]
+    fn oauth_is_accepted_and_mixing_it_with_a_token_is_refused() {
+        let oauth = LIVE.replace(
+            "long_lived_token = \"s3cret-token\"",
+            "[amocrm.oauth]\nclient_id = \"id\"\nclient_secret = \"s3cret-client\"\n\
+             redirect_uri = \"https://example.org/cb\"\ntoken_key = \"amonition:tokens\"",
+        );
+        let config = load(&oauth).unwrap();
+        config.require_live().unwrap();
+        assert!(!format!("{config:?}").contains("s3cret"));
+        let both = LIVE.replace(
+            "long_lived_token = \"s3cret-token\"",
+            "long_lived_token = \"t\"\n[amocrm.oauth]\nclient_id = \"id\"\nclient_secret = \"c\"\n\
+             redirect_uri = \"https://example.org/cb\"\ntoken_key = \"k\"",
+        );
+        let error = load(&both).unwrap().require_live().unwrap_err();
+        assert!(
+            error.to_string().contains("amocrm.long_lived_token"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let error = load(&LIVE.replace("[amonition]\naccount_id = 31000001", ""))
+            .unwrap()
+            .require_server()
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("amonition.account_id"),
+            "{error}"
+        );
+        let old = LIVE.replace(
+            "long_lived_token = \"s3cret-token\"",
+            "long_lived_token = \"t\"\naccount_id = 1",
+        );
+        let error = load(&old).unwrap_err();
+        assert!(error.to_string().contains("account_id"), "{error}");
+        let shared = LIVE
+            .replace("[redis]\nurl = \"redis://:s3cret-redis@cache:6379/2\"", "")
+            .replace(
+                "account_id = 31000001",
+                "account_id = 1\nshared_limit_rps = 5.0",
+            );
+        let error = load(&shared).unwrap_err();
+        assert!(
+            error.to_string().contains("amonition.shared_limit_rps"),
+            "{error}"
+        );
+        let error = load(&format!("{LIVE}[lock]\nttl_s = 1\n")).unwrap_err();
+        assert!(error.to_string().contains("lock.ttl_s"), "{error}");
+        let error = load(&LIVE.replace("https://example.amocrm.ru", "example.amocrm.ru"))
+            .unwrap()
+            .require_live()
+            .unwrap_err();
+        assert!(error.to_string().contains("amocrm.base_url"), "{error}");
     }
 }

@@ -1,5 +1,6 @@
 //! `--sandbox`: amoCRM and the marketplace services from in-process emulators, generated sellers in memory, an
-//! in-memory inbox and link table — whatever the configuration file says.
+//! in-memory inbox, link table and lock (`crmsync_cli::backends::open` under `--sandbox`) — whatever the
+//! configuration file says.
 
 use crmsync_domain::crm::FieldId;
 use crmsync_domain::seller::SellerFields;
@@ -151,7 +152,8 @@ impl Sandbox {
     pub fn configure(&self, config: &mut Config) {
         config.amocrm.base_url = self.amocrm.base_url();
         config.amocrm.long_lived_token = SecretString::from(SANDBOX_TOKEN);
-        config.amocrm.account_id = self.account_id();
+        config.amocrm.oauth = None;
+        config.amonition.account_id = self.account_id();
         config.amonition.shared_limit_rps = 0.0;
         config.server.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         config.server.webhook_secret = SecretString::from(SANDBOX_SECRET);
@@ -169,8 +171,7 @@ impl Sandbox {
             self.marketplace.base_url(),
             marketplace::DEFAULT_TOKEN,
         );
-        config.storage.url = "memory:".to_owned();
-        config.redis.url = String::new();
+        config.redis.url = None;
         config.inbox.base_delay_s = 0;
     }
 

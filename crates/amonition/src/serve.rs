@@ -37,7 +37,7 @@ pub(crate) async fn run(
     let state = ServerState {
         inbox: inbox.clone(),
         secret: Arc::new(config.server.webhook_secret.clone()),
-        account_id: config.amocrm.account_id,
+        account_id: config.amonition.account_id,
         metrics_token: Arc::new(config.server.metrics_token.clone()),
         stored: stored.clone(),
     };

@@ -9,7 +9,9 @@ use crmsync_ports::{CrmError, KeyValueStore};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::{AmoCrmClient, Credentials, OAuthApp, RateLimit, RetryPolicy, Timeouts};
+use crate::{
+    AmoCrmClient, AmoCrmClientBuilder, Credentials, OAuthApp, RateLimit, RetryPolicy, Timeouts,
+};
 
 /// A setting cannot work, or the client could not be built or authorized.
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +190,33 @@ impl AmoCrmSettings {
         }
     }
 
+    /// A client builder for the account with these settings applied, for a binary that adds more (a shared
+    /// request budget, batch sizes) before [`AmoCrmClientBuilder::build`]. With OAuth, its tokens are read from
+    /// and rotated in `tokens` (run `authorize` once first).
+    pub fn builder(
+        &self,
+        tokens: Arc<dyn KeyValueStore>,
+        user_agent: &str,
+    ) -> Result<AmoCrmClientBuilder, SettingsError> {
+        self.validate()?;
+        let rate = RateLimit::per_second(self.rate_limit_per_s)
+            .ok_or_else(|| invalid("amocrm.rate_limit_per_s", "must be at least 1"))?;
+        Ok(
+            AmoCrmClient::builder(self.base_url.trim(), self.credentials(tokens))
+                .rate_limit(rate)
+                .timeouts(Timeouts {
+                    connect: Duration::from_millis(self.request_timeout_ms.min(5_000)),
+                    request: Duration::from_millis(self.request_timeout_ms),
+                })
+                .retry(RetryPolicy {
+                    max_attempts: self.max_attempts,
+                    base_delay: Duration::from_millis(self.retry_base_delay_ms),
+                    ..RetryPolicy::default()
+                })
+                .user_agent(user_agent),
+        )
+    }
+
     /// A client for the account, after [`AmoCrmSettings::validate`]. With OAuth, its tokens are read from and
     /// rotated in `tokens` (run `authorize` once first).
     pub async fn client(
@@ -195,23 +224,7 @@ impl AmoCrmSettings {
         tokens: Arc<dyn KeyValueStore>,
         user_agent: &str,
     ) -> Result<AmoCrmClient, SettingsError> {
-        self.validate()?;
-        let rate = RateLimit::per_second(self.rate_limit_per_s)
-            .ok_or_else(|| invalid("amocrm.rate_limit_per_s", "must be at least 1"))?;
-        let client = AmoCrmClient::builder(self.base_url.trim(), self.credentials(tokens))
-            .rate_limit(rate)
-            .timeouts(Timeouts {
-                connect: Duration::from_millis(self.request_timeout_ms.min(5_000)),
-                request: Duration::from_millis(self.request_timeout_ms),
-            })
-            .retry(RetryPolicy {
-                max_attempts: self.max_attempts,
-                base_delay: Duration::from_millis(self.retry_base_delay_ms),
-                ..RetryPolicy::default()
-            })
-            .user_agent(user_agent)
-            .build()?;
-        Ok(client)
+        Ok(self.builder(tokens, user_agent)?.build()?)
     }
 
     /// The OAuth code exchange at installation: trades `code` (shown by amoCRM when the integration is
