@@ -12,7 +12,6 @@ use secrecy::SecretString;
 fn storage(name: &str) -> (std::path::PathBuf, StorageSection) {
     let dir =
         std::env::temp_dir().join(format!("amonition-authorize-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite:{}", dir.join("amonition.sqlite").display());
     (dir, StorageSection::new(&url))
 }
@@ -24,6 +23,7 @@ async fn the_code_exchange_stores_tokens_the_client_then_uses() {
         .unwrap();
     let defaults = AmoCrmConfig::default();
     let (dir, storage) = storage("oauth");
+    std::fs::create_dir_all(&dir).unwrap();
     let mut config = Config::default();
     config.amocrm.base_url = emulator.base_url();
     config.amocrm.oauth = Some(OAuthSettings {
@@ -72,6 +72,7 @@ async fn the_code_exchange_stores_tokens_the_client_then_uses() {
 #[tokio::test]
 async fn a_long_lived_token_needs_no_authorization() {
     let (dir, storage) = storage("token");
+    std::fs::create_dir_all(&dir).unwrap();
     let mut config = Config::default();
     config.amocrm.base_url = "https://example.amocrm.ru".into();
     config.amocrm.long_lived_token = SecretString::from("tok");
