@@ -5,6 +5,7 @@
 //! area's alone; the parent merges the children's figures into one report.
 
 mod amocrm;
+mod amonition;
 mod casemon;
 mod coupons;
 mod journal;
@@ -44,6 +45,7 @@ const AREAS: &[Area] = &[
     ("lock", lock::run),
     ("coupons", coupons::run),
     ("officeflow", officeflow::run),
+    ("amonition", amonition::run),
 ];
 
 fn main() -> anyhow::Result<()> {
