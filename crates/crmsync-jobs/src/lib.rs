@@ -13,8 +13,10 @@
 //!
 //! Integration jobs:
 //!
+//! - [`amonition`]: marketplace sellers uploaded as amoCRM companies, and amoCRM webhook events (seed 002).
 //! - [`officeflow`]: departments, positions, tags and OpenIDs from the office platform (seed 004).
 
+pub mod amonition;
 pub mod case_monitoring;
 pub mod coupons;
 pub mod lock;
