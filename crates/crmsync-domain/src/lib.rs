@@ -9,10 +9,15 @@ pub mod crm;
 pub mod org;
 pub mod phone;
 pub mod process;
+pub mod reception;
 
 pub use case_number::{CaseNumber, CaseNumberError};
 pub use phone::{Phone, PhoneError};
 pub use process::{
     NewProcess, Process, ProcessId, ProcessKind, ProcessKindError, ProcessRecord, ProcessStatus,
     TransitionError,
+};
+pub use reception::{
+    Funnel, MisPatient, MisReception, Patient, PatientError, PatientId, Reception, ReceptionError,
+    ReceptionFacts, ReceptionId, ReceptionStatus,
 };

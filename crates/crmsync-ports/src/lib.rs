@@ -9,6 +9,7 @@ mod crm;
 mod error;
 mod key_value;
 mod lock;
+mod mis;
 mod monitor;
 mod org;
 mod process_store;
@@ -24,6 +25,7 @@ pub use crm::{
 pub use error::StoreError;
 pub use key_value::KeyValueStore;
 pub use lock::{LockLease, LockStore};
+pub use mis::{MAX_MIS_PAGE, MisCursor, MisError, MisInfo, MisSource};
 pub use monitor::{
     CaseCard, CaseEvent, EVENTS_PER_PAGE, EventId, EventPage, EventsSince, MAX_MONITOR_PAGES,
     MonitorApi, MonitorApiExt, MonitorError, MonitorId, MonitoredCase, MonitoredPage, Retrieval,
@@ -41,6 +43,7 @@ pub use set_store::SetStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use self::{
     coupon_store::MockCouponStore, crm::MockCrmClient, key_value::MockKeyValueStore,
-    lock::MockLockStore, monitor::MockMonitorApi, org::MockOrgSource, org::MockOrgStore,
-    process_store::MockProcessStore, progress::MockProgress, set_store::MockSetStore,
+    lock::MockLockStore, mis::MockMisSource, monitor::MockMonitorApi, org::MockOrgSource,
+    org::MockOrgStore, process_store::MockProcessStore, progress::MockProgress,
+    set_store::MockSetStore,
 };

@@ -9,6 +9,7 @@
 //! [`cyberjustice`], [`officeflow`].
 
 pub mod amocrm;
+pub mod clinic;
 pub mod clock;
 pub mod cyberjustice;
 mod error;
