@@ -14,8 +14,9 @@ use sqlx::{AssertSqlSafe, PgPool, Row, SqlitePool};
 use crate::rows::{self, Columns};
 use crate::{MAX_IN_LIST, schema, sql};
 
-/// A query argument.
+/// A query argument (texts and booleans are bound only by the `sandbox` fixture writer).
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
 pub(crate) enum Arg {
     /// An integer (or NULL).
     Int(Option<i64>),
