@@ -45,6 +45,9 @@ impl Scratch {
             .args(args)
             .current_dir(&self.dir)
             .env("NO_COLOR", "1")
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
             .env_remove("RUST_LOG");
         command
     }
@@ -99,6 +102,75 @@ fn assert_distinct(codes: &[String], count: usize) {
     assert_eq!(codes.len(), count, "exported codes");
     let distinct: HashSet<&String> = codes.iter().collect();
     assert_eq!(distinct.len(), count, "distinct codes");
+}
+
+#[test]
+fn messages_and_reports_speak_russian_by_flag_or_locale() {
+    let scratch = Scratch::new(None, "");
+    let by_flag = scratch.run(&["--lang", "ru", "preview", "КОД-##", "-n", "3"]);
+    assert!(by_flag.status.success(), "{}", stderr(&by_flag));
+    let stdout = String::from_utf8(by_flag.stdout).unwrap();
+    assert!(
+        stdout.starts_with("шаблон КОД-## даёт 100 разных кодов; образцов: 3"),
+        "{stdout}"
+    );
+    let by_locale = scratch
+        .command(&[
+            "generate",
+            "--template",
+            "КОД-##",
+            "--count",
+            "500",
+            "--discount",
+            "1",
+        ])
+        .env("LANG", "ru_RU.UTF-8")
+        .output()
+        .unwrap();
+    assert_eq!(code(&by_locale), 2, "{}", stderr(&by_locale));
+    assert_eq!(
+        error_line(&by_locale),
+        "error: count: шаблон даёт не больше 100 разных кодов; запрошено 500"
+    );
+    let english = scratch
+        .command(&[
+            "--lang",
+            "en",
+            "generate",
+            "--template",
+            "КОД-##",
+            "--count",
+            "500",
+            "--discount",
+            "1",
+        ])
+        .env("LC_ALL", "ru_RU.UTF-8")
+        .output()
+        .unwrap();
+    assert_eq!(
+        error_line(&english),
+        "error: count: the template yields at most 100 distinct codes; 500 requested"
+    );
+    let generated = scratch
+        .command(&[
+            "--lang",
+            "ru",
+            "generate",
+            "--template",
+            "Б-###",
+            "--count",
+            "20",
+            "--discount",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let report = String::from_utf8(generated.stdout).unwrap();
+    assert!(
+        report.contains("завершён — сгенерировано 20 из 20 (100%)"),
+        "{report}"
+    );
 }
 
 #[test]

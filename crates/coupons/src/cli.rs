@@ -10,6 +10,8 @@ use crmsync_cli::args::CommonArgs;
 use crmsync_domain::ProcessId;
 use crmsync_domain::coupon::SettingsDraft;
 
+use crate::i18n::Lang;
+
 /// Generates unique discount coupons from templates as resumable runs.
 #[derive(Debug, Parser)]
 #[command(
@@ -21,6 +23,9 @@ pub struct Cli {
     /// Flags every crmsync binary has.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Language of messages and reports: en or ru (default: from LC_ALL, LC_MESSAGES or LANG, else en).
+    #[arg(long, value_name = "LANG", global = true)]
+    pub lang: Option<Lang>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -15,26 +15,29 @@ use serde::Serialize;
 use crate::cli::{Cli, Command, GenerateArgs, RunRef};
 use crate::config::{CouponsConfig, ENV_PREFIX, SANDBOX_STORAGE};
 use crate::export::{ExportError, export};
+use crate::i18n::{self, Lang, args, tr};
 use crate::output;
 
-/// A job error as an exit: the caller's mistake is bad usage (2), anything else a failed job (1).
-pub(crate) fn failure(error: CouponError) -> Failure {
+/// A job error as an exit in `lang`: the caller's mistake is bad usage (2), anything else a failed job (1).
+pub(crate) fn failure(lang: Lang, error: CouponError) -> Failure {
+    let text = i18n::coupon_error(lang, &error);
     if error.is_bad_request() {
-        Failure::usage(error)
+        Failure::usage(text)
     } else {
-        Failure::job(error)
+        Failure::job(text)
     }
 }
 
 /// Prints `value` as JSON with `--json`, else `human()`.
 fn print<T: Serialize>(
+    lang: Lang,
     json: bool,
     value: &T,
     human: impl FnOnce() -> String,
 ) -> Result<(), Failure> {
     let text = if json {
         let mut text = serde_json::to_string_pretty(value)
-            .map_err(|e| Failure::job(format!("cannot print JSON: {e}")))?;
+            .map_err(|e| Failure::job(tr(lang, "error-print-json", args!["reason" => e])))?;
         text.push('\n');
         text
     } else {
@@ -44,51 +47,57 @@ fn print<T: Serialize>(
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::job(format!("cannot write to stdout: {e}")))
+        .map_err(|e| Failure::job(tr(lang, "error-stdout", args!["reason" => e])))
 }
 
 /// Runs the command `cli` names.
 pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     let json = cli.common.json;
+    let lang = Lang::choose(cli.lang, |name| std::env::var(name).ok());
     if let Command::Preview(args) = &cli.command {
-        let shown = preview(&args.draft(), args.count, &mut rand::rng()).map_err(Failure::usage)?;
-        return print(json, &shown, || output::preview(&shown));
+        let shown = preview(&args.draft(), args.count, &mut rand::rng())
+            .map_err(|e| Failure::usage(i18n::settings_errors(lang, &e)))?;
+        return print(lang, json, &shown, || output::preview(lang, &shown));
     }
     if let Command::Generate(args) = &cli.command
         && args.dry_run
     {
-        return dry_run(args, json);
+        return dry_run(lang, args, json);
     }
     let config: CouponsConfig = crmsync_cli::config::load(cli.common.config.as_deref(), ENV_PREFIX)
         .map_err(Failure::usage)?;
-    let stores = open(&config, cli.common.sandbox).await?;
+    let stores = open(lang, &config, cli.common.sandbox).await?;
     let generator = CouponGenerator::new(stores.processes.clone(), stores.coupons.clone())
         .with_options(GenerationOptions {
             chunk_size: config.generation.chunk_size,
         });
     match cli.command {
         Command::Preview(_) => Ok(()),
-        Command::Generate(args) => generate(&generator, &args, json).await,
+        Command::Generate(args) => generate(lang, &generator, &args, json).await,
         Command::Resume { id } => {
-            let id = resolve(&generator, id).await?;
-            generator.reopen(id).await.map_err(failure)?;
-            run_to_end(&generator, id, json).await
+            let id = resolve(lang, &generator, id).await?;
+            generator.reopen(id).await.map_err(|e| failure(lang, e))?;
+            run_to_end(lang, &generator, id, json).await
         }
         Command::List { limit } => {
-            let reports = generator.list(limit).await.map_err(failure)?;
-            print(json, &reports, || output::list(&reports))
+            let reports = generator.list(limit).await.map_err(|e| failure(lang, e))?;
+            print(lang, json, &reports, || output::list(lang, &reports))
         }
         Command::Show { id } => {
-            let id = resolve(&generator, id).await?;
-            let report = generator.status(id).await.map_err(failure)?;
-            print(json, &report, || output::report(&report))
+            let id = resolve(lang, &generator, id).await?;
+            let report = generator.status(id).await.map_err(|e| failure(lang, e))?;
+            print(lang, json, &report, || output::report(lang, &report))
         }
         Command::Export(args) => {
-            let id = resolve(&generator, args.id).await?;
+            let id = resolve(lang, &generator, args.id).await?;
             let written = match &args.output {
                 Some(path) => {
                     let file = std::fs::File::create(path).map_err(|e| {
-                        Failure::usage(format!("output: cannot create {}: {e}", path.display()))
+                        Failure::usage(tr(
+                            lang,
+                            "error-output",
+                            args!["path" => path.display(), "reason" => e],
+                        ))
                     })?;
                     let mut writer = std::io::BufWriter::new(file);
                     export(&generator, id, args.format, &mut writer).await
@@ -99,31 +108,36 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
             .map_err(|e| match e {
-                ExportError::Job(job) => failure(job),
-                write @ ExportError::Write(_) => Failure::job(write),
+                ExportError::Job(job) => failure(lang, job),
+                ExportError::Write(e) => {
+                    Failure::job(tr(lang, "error-write", args!["reason" => e]))
+                }
             })?;
             tracing::info!(process = %id, written, "coupons exported");
             match &args.output {
                 Some(path) => print(
+                    lang,
                     json,
                     &serde_json::json!({"process": id, "written": written}),
                     || {
-                        format!(
-                            "exported {written} coupons of process {id} to {}\n",
-                            path.display()
-                        )
+                        let mut line = tr(
+                            lang,
+                            "exported",
+                            args!["written" => written, "id" => id, "path" => path.display()],
+                        );
+                        line.push('\n');
+                        line
                     },
                 ),
                 None => Ok(()),
             }
         }
         Command::Serve(args) => {
-            let token: SecretString = config.serve.token.clone().ok_or_else(|| {
-                Failure::usage(
-                    "config key `serve.token`: required to serve the API (set [serve] token in --config FILE or \
-                     COUPONS__SERVE__TOKEN)",
-                )
-            })?;
+            let token: SecretString = config
+                .serve
+                .token
+                .clone()
+                .ok_or_else(|| Failure::usage(tr(lang, "error-serve-token-required", &[])))?;
             let budget = StepBudget {
                 max_codes: Some(config.generation.step_codes),
                 max_time: Some(std::time::Duration::from_secs(
@@ -131,13 +145,21 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 )),
             };
             let address = args.address.unwrap_or(config.serve.address);
-            crate::serve::serve(generator, budget, address, token, Shutdown::on_signals()).await
+            crate::serve::serve(
+                generator,
+                budget,
+                address,
+                token,
+                Shutdown::on_signals(),
+                lang,
+            )
+            .await
         }
     }
 }
 
 /// Opens the storage the config (or `--sandbox`) names.
-async fn open(config: &CouponsConfig, sandbox: bool) -> Result<CouponStores, Failure> {
+async fn open(lang: Lang, config: &CouponsConfig, sandbox: bool) -> Result<CouponStores, Failure> {
     let url = if sandbox {
         SANDBOX_STORAGE.to_owned()
     } else {
@@ -146,40 +168,44 @@ async fn open(config: &CouponsConfig, sandbox: bool) -> Result<CouponStores, Fai
             .url
             .as_ref()
             .map(|url| url.expose_secret().to_owned())
-            .ok_or_else(|| {
-                Failure::usage(
-                    "config key `storage.url`: required (set [storage] url in --config FILE or COUPONS__STORAGE__URL, \
-                     or use --sandbox)",
-                )
-            })?
+            .ok_or_else(|| Failure::usage(tr(lang, "error-storage-url-required", &[])))?
     };
     CouponStores::open(&url).await.map_err(|e| match e {
-        unsupported @ StorageUrlError::Unsupported { .. } => {
-            Failure::usage(format!("config key `storage.url`: {unsupported}"))
+        unsupported @ StorageUrlError::Unsupported { .. } => Failure::usage(tr(
+            lang,
+            "error-storage-url",
+            args!["reason" => unsupported],
+        )),
+        StorageUrlError::Store(store) => {
+            Failure::job(tr(lang, "error-storage", args!["reason" => store]))
         }
-        StorageUrlError::Store(store) => Failure::job(format!("storage: {store}")),
     })
 }
 
-async fn resolve(generator: &CouponGenerator, id: RunRef) -> Result<ProcessId, Failure> {
+async fn resolve(
+    lang: Lang,
+    generator: &CouponGenerator,
+    id: RunRef,
+) -> Result<ProcessId, Failure> {
     match id {
         RunRef::Id(id) => Ok(id),
         RunRef::Latest => generator
             .latest()
             .await
-            .map_err(failure)?
-            .ok_or_else(|| Failure::usage("id: there is no generation run yet")),
+            .map_err(|e| failure(lang, e))?
+            .ok_or_else(|| Failure::usage(tr(lang, "error-no-runs", &[]))),
     }
 }
 
-fn dry_run(args: &GenerateArgs, json: bool) -> Result<(), Failure> {
-    let planned = plan(args.draft()).map_err(Failure::usage)?;
+fn dry_run(lang: Lang, args: &GenerateArgs, json: bool) -> Result<(), Failure> {
+    let planned =
+        plan(args.draft()).map_err(|e| Failure::usage(i18n::settings_errors(lang, &e)))?;
     #[derive(Serialize)]
     struct DryRun<'a> {
         template: &'a str,
         count: u64,
         capacity: String,
-        warnings: &'a [String],
+        warnings: &'a [crmsync_domain::Message],
     }
     let shown = DryRun {
         template: &planned.settings.template,
@@ -187,42 +213,65 @@ fn dry_run(args: &GenerateArgs, json: bool) -> Result<(), Failure> {
         capacity: planned.capacity.to_string(),
         warnings: &planned.warnings,
     };
-    print(json, &shown, || {
-        let mut text = format!(
-            "dry run: {} codes of {} (capacity {}); nothing stored\n",
-            shown.count, shown.template, shown.capacity
+    print(lang, json, &shown, || {
+        let mut text = tr(
+            lang,
+            "dry-run",
+            args![
+                "count" => shown.count,
+                "template" => shown.template,
+                "capacity" => shown.capacity,
+            ],
         );
+        text.push('\n');
         for warning in shown.warnings {
-            text.push_str(&format!("warning: {warning}\n"));
+            text.push_str(&tr(
+                lang,
+                "warning-line",
+                args!["warning" => i18n::message(lang, warning)],
+            ));
+            text.push('\n');
         }
         text
     })
 }
 
 async fn generate(
+    lang: Lang,
     generator: &CouponGenerator,
     args: &GenerateArgs,
     json: bool,
 ) -> Result<(), Failure> {
-    let planned = plan(args.draft()).map_err(Failure::usage)?;
+    let planned =
+        plan(args.draft()).map_err(|e| Failure::usage(i18n::settings_errors(lang, &e)))?;
     for warning in &planned.warnings {
-        tracing::warn!("{warning}");
+        tracing::warn!("{}", i18n::message(lang, warning));
     }
-    let started = generator.start(&planned).await.map_err(failure)?;
-    run_to_end(generator, started.id, json).await
+    let started = generator
+        .start(&planned)
+        .await
+        .map_err(|e| failure(lang, e))?;
+    run_to_end(lang, generator, started.id, json).await
 }
 
-async fn run_to_end(generator: &CouponGenerator, id: ProcessId, json: bool) -> Result<(), Failure> {
-    let progress = crmsync_cli::progress::for_terminal("coupons");
+async fn run_to_end(
+    lang: Lang,
+    generator: &CouponGenerator,
+    id: ProcessId,
+    json: bool,
+) -> Result<(), Failure> {
+    let progress = crmsync_cli::progress::for_terminal(&tr(lang, "progress-label", &[]));
     let outcome = generator
         .run_to_end(id, progress.as_ref(), &Shutdown::on_signals())
         .await;
     drop(progress);
     let report: GenerationReport = outcome.map_err(|error| match error {
-        interrupted @ CouponError::Interrupted { .. } => {
-            Failure::job(format!("{interrupted} (`coupons resume {id}`)"))
-        }
-        other => failure(other),
+        interrupted @ CouponError::Interrupted { .. } => Failure::job(tr(
+            lang,
+            "error-resume-hint",
+            args!["error" => i18n::coupon_error(lang, &interrupted), "id" => id],
+        )),
+        other => failure(lang, other),
     })?;
-    print(json, &report, || output::report(&report))
+    print(lang, json, &report, || output::report(lang, &report))
 }

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod config;
 mod export;
+pub mod i18n;
 mod output;
 pub mod serve;
 
@@ -34,8 +35,11 @@ pub fn main_entry() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            return exit::finish(Err(exit::Failure::job(format!(
-                "cannot start the runtime: {error}"
+            let lang = i18n::Lang::choose(cli.lang, |name| std::env::var(name).ok());
+            return exit::finish(Err(exit::Failure::job(i18n::tr(
+                lang,
+                "error-runtime",
+                &[("reason", error.to_string())],
             ))));
         }
     };

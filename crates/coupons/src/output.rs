@@ -1,9 +1,11 @@
-//! Human-readable reports on stdout (`--json` prints the same data as JSON).
+//! Human-readable reports on stdout in the reader's language (`--json` prints the same data as JSON).
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use crmsync_jobs::coupons::{GenerationReport, NextAction, Preview};
+
+use crate::i18n::{self, Lang, args, tr};
 
 fn time(at: Option<DateTime<Utc>>) -> String {
     at.map_or_else(
@@ -16,61 +18,101 @@ fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| v.to_string())
 }
 
+/// The module's progress line: `N of M generated (P%)`.
+pub(crate) fn progress(lang: Lang, report: &GenerationReport) -> String {
+    tr(
+        lang,
+        "progress",
+        args![
+            "processed" => report.processed,
+            "count" => report.count,
+            "percent" => report.percent,
+        ],
+    )
+}
+
 /// The report of one run, several lines.
-pub(crate) fn report(report: &GenerationReport) -> String {
+pub(crate) fn report(lang: Lang, report: &GenerationReport) -> String {
     let coupon = &report.settings.coupon;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "process {}: {} — {}",
-        report.id,
-        report.status,
-        report.progress_text()
-    );
-    let _ = writeln!(
-        out,
-        "  template   {}  (case {}, capacity {}, collisions {})",
-        report.template, report.settings.case, report.capacity, report.collisions
-    );
-    let _ = writeln!(
-        out,
-        "  coupons    discount {}, {}, {}, from {} to {}, max uses {}, user {}",
-        coupon.discount_id,
-        coupon.coupon_type,
-        if coupon.active { "active" } else { "inactive" },
-        time(coupon.active_from),
-        time(coupon.active_to),
-        or_dash(coupon.max_uses),
-        or_dash(coupon.user_id),
-    );
-    let _ = writeln!(
-        out,
-        "  started    {}   finished {}",
-        time(report.started_at),
-        time(report.finished_at)
-    );
-    let next = match report.next_action {
-        NextAction::Step => Some("step (coupons resume continues it)"),
-        NextAction::Finish => Some("finish"),
-        NextAction::None => None,
+    let mut lines = vec![tr(
+        lang,
+        "report-head",
+        args![
+            "id" => report.id,
+            "status" => i18n::status(lang, report.status),
+            "progress" => progress(lang, report),
+        ],
+    )];
+    lines.push(tr(
+        lang,
+        "report-template",
+        args![
+            "template" => report.template,
+            "case" => tr(lang, &format!("case-{}", report.settings.case), &[]),
+            "capacity" => report.capacity,
+            "collisions" => report.collisions,
+        ],
+    ));
+    let active = if coupon.active {
+        "coupon-active"
+    } else {
+        "coupon-inactive"
     };
-    if let Some(next) = next {
-        let _ = writeln!(out, "  next       {next}");
+    lines.push(tr(
+        lang,
+        "report-coupons",
+        args![
+            "discount" => coupon.discount_id,
+            "type" => coupon.coupon_type,
+            "active" => tr(lang, active, &[]),
+            "from" => time(coupon.active_from),
+            "to" => time(coupon.active_to),
+            "max" => or_dash(coupon.max_uses),
+            "user" => or_dash(coupon.user_id),
+        ],
+    ));
+    lines.push(tr(
+        lang,
+        "report-times",
+        args![
+            "started" => time(report.started_at),
+            "finished" => time(report.finished_at),
+        ],
+    ));
+    match report.next_action {
+        NextAction::Step => lines.push(tr(lang, "report-next-step", &[])),
+        NextAction::Finish => lines.push(tr(lang, "report-next-finish", &[])),
+        NextAction::None => {}
     }
     if let Some(error) = &report.last_error {
-        let _ = writeln!(out, "  error      {error}");
+        lines.push(tr(lang, "report-error", args!["error" => error]));
     }
     for warning in &report.warnings {
-        let _ = writeln!(out, "  warning    {warning}");
+        lines.push(tr(
+            lang,
+            "report-warning",
+            args!["warning" => i18n::message(lang, warning)],
+        ));
+    }
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        let indent = if i == 0 { "" } else { "  " };
+        let _ = writeln!(out, "{indent}{line}");
     }
     out
 }
 
 /// One line per run.
-pub(crate) fn list(reports: &[GenerationReport]) -> String {
+pub(crate) fn list(lang: Lang, reports: &[GenerationReport]) -> String {
+    let header = tr(lang, "list-header", &[]);
+    let columns: Vec<&str> = header.split("  ").collect();
+    let column = |i: usize| columns.get(i).copied().unwrap_or_default();
     let mut out = format!(
-        "{:>6}  {:<10} {:>24}  TEMPLATE\n",
-        "ID", "STATUS", "GENERATED"
+        "{:>6}  {:<10} {:>24}  {}\n",
+        column(0),
+        column(1),
+        column(2),
+        column(3)
     );
     for r in reports {
         let generated = format!("{}/{} ({}%)", r.processed, r.count, r.percent);
@@ -78,25 +120,30 @@ pub(crate) fn list(reports: &[GenerationReport]) -> String {
             out,
             "{:>6}  {:<10} {:>24}  {}",
             r.id.to_string(),
-            r.status.to_string(),
+            i18n::status(lang, r.status),
             generated,
             r.template
         );
     }
     if reports.is_empty() {
-        out.push_str("(no runs yet)\n");
+        out.push_str(&tr(lang, "list-empty", &[]));
+        out.push('\n');
     }
     out
 }
 
 /// Sample codes, one per line, after the capacity.
-pub(crate) fn preview(preview: &Preview) -> String {
-    let mut out = format!(
-        "template {} yields {} distinct codes; {} samples (drawn freely, they may repeat):\n",
-        preview.template,
-        preview.capacity,
-        preview.codes.len()
+pub(crate) fn preview(lang: Lang, preview: &Preview) -> String {
+    let mut out = tr(
+        lang,
+        "preview-head",
+        args![
+            "template" => preview.template,
+            "capacity" => preview.capacity,
+            "count" => preview.codes.len(),
+        ],
     );
+    out.push('\n');
     for code in &preview.codes {
         out.push_str(code);
         out.push('\n');

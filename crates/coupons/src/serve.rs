@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
@@ -22,8 +23,10 @@ use crmsync_jobs::coupons::{
 use crmsync_jobs::shutdown::Shutdown;
 use crmsync_ports::StoreError;
 use secrecy::SecretString;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
+
+use crate::i18n::{self, Lang, args, tr};
+use crate::output;
 
 /// The most codes one step request may ask for.
 pub const MAX_STEP_CODES: u64 = 1_000_000;
@@ -53,20 +56,29 @@ pub fn router(generator: CouponGenerator, budget: StepBudget, token: SecretStrin
         ))
 }
 
-/// Listens on `address`, prints `listening on http://ADDR` on stdout, and serves until `shutdown` fires.
+/// Listens on `address` (start-up errors in `lang`), prints `listening on http://ADDR` on stdout, and serves until `shutdown` fires.
 pub async fn serve(
     generator: CouponGenerator,
     budget: StepBudget,
     address: SocketAddr,
     token: SecretString,
     shutdown: Shutdown,
+    lang: Lang,
 ) -> Result<(), Failure> {
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|e| Failure::usage(format!("serve.address: cannot listen on {address}: {e}")))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Failure::job(format!("serve.address: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+        Failure::usage(tr(
+            lang,
+            "error-listen",
+            args!["address" => address, "reason" => e],
+        ))
+    })?;
+    let local = listener.local_addr().map_err(|e| {
+        Failure::job(tr(
+            lang,
+            "error-listen",
+            args!["address" => address, "reason" => e],
+        ))
+    })?;
     {
         use std::io::Write;
         let mut stdout = std::io::stdout().lock();
@@ -80,12 +92,39 @@ pub async fn serve(
             tracing::info!(%reason, "stopping the coupon step API");
         })
         .await
-        .map_err(|e| Failure::job(format!("serve: {e}")))
+        .map_err(|e| Failure::job(tr(lang, "error-serve", args!["reason" => e])))
 }
 
-/// An error answer: `{"error": code, "message": text, "errors": [{"field", "reason"}]?}`.
+/// The reader's language: `?lang=en|ru`, else the best of `Accept-Language`, else English.
+pub(crate) fn request_lang(uri: &Uri, headers: &HeaderMap) -> Lang {
+    let query = uri.query().unwrap_or_default();
+    let asked = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "lang")
+        .and_then(|(_, value)| Lang::from_tag(&value));
+    asked.unwrap_or_else(|| {
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .map(Lang::from_accept_language)
+            .unwrap_or_default()
+    })
+}
+
+/// The language of a request, as an extractor.
+pub(crate) struct ReqLang(pub(crate) Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(request_lang(&parts.uri, &parts.headers)))
+    }
+}
+
+/// An error answer: `{"error": code, "message": text, "errors": [{"field", "reason"}]?}`, in the reader's
+/// language.
 #[derive(Debug)]
-struct ApiError {
+pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
@@ -93,35 +132,37 @@ struct ApiError {
 }
 
 impl ApiError {
-    fn bad_request(field: &str, reason: impl std::fmt::Display) -> Self {
+    /// A 400 about `field`: `key` is a catalogue message with a `field` variable.
+    fn bad_request(lang: Lang, field: &str, key: &str, args: &[(&str, String)]) -> Self {
+        let mut all: Vec<(&str, String)> = vec![("field", field.to_owned())];
+        all.extend(args.iter().cloned());
+        let message = tr(lang, key, &all);
         Self {
             status: StatusCode::BAD_REQUEST,
             code: "bad_request",
-            message: format!("{field}: {reason}"),
-            errors: vec![json!({"field": field, "reason": reason.to_string()})],
+            errors: vec![json!({"field": field, "reason": message})],
+            message,
         }
     }
-}
 
-impl From<SettingsErrors> for ApiError {
-    fn from(errors: SettingsErrors) -> Self {
+    /// Rejected settings.
+    fn settings(lang: Lang, errors: &SettingsErrors) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             code: "invalid_settings",
-            message: errors.to_string(),
+            message: i18n::settings_errors(lang, errors),
             errors: errors
                 .0
                 .iter()
-                .map(|e| json!({"field": e.field, "reason": e.reason}))
+                .map(|e| json!({"field": e.field, "reason": i18n::message(lang, &e.reason)}))
                 .collect(),
         }
     }
-}
 
-impl From<CouponError> for ApiError {
-    fn from(error: CouponError) -> Self {
-        let (status, code) = match &error {
-            CouponError::Settings(errors) => return errors.clone().into(),
+    /// A job error.
+    fn coupon(lang: Lang, error: &CouponError) -> Self {
+        let (status, code) = match error {
+            CouponError::Settings(errors) => return Self::settings(lang, errors),
             CouponError::NotFound { .. } | CouponError::WrongKind { .. } => {
                 (StatusCode::NOT_FOUND, "not_found")
             }
@@ -146,7 +187,7 @@ impl From<CouponError> for ApiError {
         Self {
             status,
             code,
-            message: error.to_string(),
+            message: i18n::coupon_error(lang, error),
             errors: Vec::new(),
         }
     }
@@ -162,50 +203,85 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A report with the module's progress line.
-#[derive(Serialize)]
-struct ReportBody {
-    #[serde(flatten)]
-    report: GenerationReport,
-    progress: String,
+/// A report with the module's progress line, its status and warnings in the reader's language.
+pub(crate) fn report_json(lang: Lang, report: &GenerationReport) -> Value {
+    let mut body = serde_json::to_value(report).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut body {
+        map.insert(
+            "progress".to_owned(),
+            Value::String(output::progress(lang, report)),
+        );
+        map.insert(
+            "status_text".to_owned(),
+            Value::String(i18n::status(lang, report.status)),
+        );
+        map.insert(
+            "warnings".to_owned(),
+            Value::Array(
+                report
+                    .warnings
+                    .iter()
+                    .map(|w| Value::String(i18n::message(lang, w)))
+                    .collect(),
+            ),
+        );
+    }
+    body
 }
 
-fn answer(status: StatusCode, report: GenerationReport) -> Response {
-    let progress = report.progress_text();
-    (status, Json(ReportBody { report, progress })).into_response()
+fn answer(lang: Lang, status: StatusCode, report: &GenerationReport) -> Response {
+    (status, Json(report_json(lang, report))).into_response()
 }
 
 /// A request body: a JSON object whose fields are read one by one, each error naming its field.
-struct Fields(Map<String, Value>);
+struct Fields {
+    map: Map<String, Value>,
+    lang: Lang,
+}
 
 impl Fields {
-    fn parse(body: &Bytes, allowed: &[&str]) -> Result<Self, ApiError> {
+    fn parse(lang: Lang, body: &Bytes, allowed: &[&str]) -> Result<Self, ApiError> {
         if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(Map::new()));
+            return Ok(Self {
+                map: Map::new(),
+                lang,
+            });
         }
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| ApiError::bad_request("body", format!("not JSON: {e}")))?;
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            ApiError::bad_request(lang, "body", "error-body-not-json", args!["reason" => e])
+        })?;
         let Value::Object(map) = value else {
-            return Err(ApiError::bad_request("body", "must be a JSON object"));
+            return Err(ApiError::bad_request(
+                lang,
+                "body",
+                "error-body-not-object",
+                &[],
+            ));
         };
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::bad_request(
+                lang,
                 unknown,
-                format!("unknown field; expected one of {}", allowed.join(", ")),
+                "error-unknown-field",
+                args!["allowed" => allowed.join(", ")],
             ));
         }
-        Ok(Self(map))
+        Ok(Self { map, lang })
     }
 
     fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name).filter(|v| !v.is_null())
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    fn wrong(&self, name: &str, key: &str) -> ApiError {
+        ApiError::bad_request(self.lang, name, key, &[])
     }
 
     fn string(&self, name: &str) -> Result<Option<String>, ApiError> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ApiError::bad_request(name, "must be a string")),
+            Some(_) => Err(self.wrong(name, "error-must-be-string")),
         }
     }
 
@@ -222,7 +298,7 @@ impl Fields {
             Some(value) => value
                 .as_u64()
                 .map(Some)
-                .ok_or_else(|| ApiError::bad_request(name, "must be a whole number of at least 0")),
+                .ok_or_else(|| self.wrong(name, "error-must-be-number")),
         }
     }
 
@@ -230,7 +306,7 @@ impl Fields {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(ApiError::bad_request(name, "must be true or false")),
+            Some(_) => Err(self.wrong(name, "error-must-be-flag")),
         }
     }
 
@@ -242,10 +318,10 @@ impl Fields {
                 .map(|item| {
                     item.as_str()
                         .map(str::to_owned)
-                        .ok_or_else(|| ApiError::bad_request(name, "must be a list of strings"))
+                        .ok_or_else(|| self.wrong(name, "error-must-be-strings"))
                 })
                 .collect(),
-            Some(_) => Err(ApiError::bad_request(name, "must be a list of strings")),
+            Some(_) => Err(self.wrong(name, "error-must-be-strings")),
         }
     }
 
@@ -277,24 +353,29 @@ const START_FIELDS: [&str; 13] = [
     "description",
 ];
 
-fn process_id(raw: &str) -> Result<ProcessId, ApiError> {
+fn process_id(lang: Lang, raw: &str) -> Result<ProcessId, ApiError> {
     raw.parse::<ProcessId>()
         .ok()
         .filter(|id| id.0 > 0)
-        .ok_or_else(|| ApiError::bad_request("id", format!("`{raw}` is not a process id")))
+        .ok_or_else(|| ApiError::bad_request(lang, "id", "error-bad-id", args!["value" => raw]))
 }
 
-async fn preview_codes(body: Bytes) -> Result<Response, ApiError> {
+async fn preview_codes(ReqLang(lang): ReqLang, body: Bytes) -> Result<Response, ApiError> {
     let allowed: Vec<&str> = TEMPLATE_FIELDS.iter().copied().chain(["count"]).collect();
-    let fields = Fields::parse(&body, &allowed)?;
+    let fields = Fields::parse(lang, &body, &allowed)?;
     let count = fields.number("count")?.unwrap_or(DEFAULT_PREVIEW);
-    let count = usize::try_from(count).map_err(|_| ApiError::bad_request("count", "too large"))?;
-    let shown = preview(&fields.template_draft()?, count, &mut rand::rng())?;
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let shown = preview(&fields.template_draft()?, count, &mut rand::rng())
+        .map_err(|e| ApiError::settings(lang, &e))?;
     Ok(Json(shown).into_response())
 }
 
-async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
-    let fields = Fields::parse(&body, &START_FIELDS)?;
+async fn start(
+    State(state): State<Arc<AppState>>,
+    ReqLang(lang): ReqLang,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let fields = Fields::parse(lang, &body, &START_FIELDS)?;
     let draft = SettingsDraft {
         count: fields.number("count")?,
         discount_id: fields.number("discount_id")?,
@@ -307,24 +388,31 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
         description: fields.string("description")?,
         ..fields.template_draft()?
     };
-    let planned = plan(draft)?;
-    let report = state.generator.start(&planned).await?;
-    Ok(answer(StatusCode::CREATED, report))
+    let planned = plan(draft).map_err(|e| ApiError::settings(lang, &e))?;
+    let report = state
+        .generator
+        .start(&planned)
+        .await
+        .map_err(|e| ApiError::coupon(lang, &e))?;
+    Ok(answer(lang, StatusCode::CREATED, &report))
 }
 
 async fn step(
     State(state): State<Arc<AppState>>,
+    ReqLang(lang): ReqLang,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let id = process_id(&id)?;
-    let fields = Fields::parse(&body, &["max_codes", "max_seconds"])?;
+    let id = process_id(lang, &id)?;
+    let fields = Fields::parse(lang, &body, &["max_codes", "max_seconds"])?;
     let mut budget = state.budget;
     if let Some(codes) = fields.number("max_codes")? {
         if !(1..=MAX_STEP_CODES).contains(&codes) {
             return Err(ApiError::bad_request(
+                lang,
                 "max_codes",
-                format!("must be between 1 and {MAX_STEP_CODES}"),
+                "error-step-range",
+                args!["max" => MAX_STEP_CODES],
             ));
         }
         budget.max_codes = Some(codes);
@@ -332,30 +420,46 @@ async fn step(
     if let Some(seconds) = fields.number("max_seconds")? {
         if !(1..=MAX_STEP_SECONDS).contains(&seconds) {
             return Err(ApiError::bad_request(
+                lang,
                 "max_seconds",
-                format!("must be between 1 and {MAX_STEP_SECONDS}"),
+                "error-step-range",
+                args!["max" => MAX_STEP_SECONDS],
             ));
         }
         budget.max_time = Some(Duration::from_secs(seconds));
     }
-    let report = state.generator.step(id, budget).await?;
-    Ok(answer(StatusCode::OK, report))
+    let report = state
+        .generator
+        .step(id, budget)
+        .await
+        .map_err(|e| ApiError::coupon(lang, &e))?;
+    Ok(answer(lang, StatusCode::OK, &report))
 }
 
 async fn finish(
     State(state): State<Arc<AppState>>,
+    ReqLang(lang): ReqLang,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let report = state.generator.finish(process_id(&id)?).await?;
-    Ok(answer(StatusCode::OK, report))
+    let report = state
+        .generator
+        .finish(process_id(lang, &id)?)
+        .await
+        .map_err(|e| ApiError::coupon(lang, &e))?;
+    Ok(answer(lang, StatusCode::OK, &report))
 }
 
 async fn status(
     State(state): State<Arc<AppState>>,
+    ReqLang(lang): ReqLang,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let report = state.generator.status(process_id(&id)?).await?;
-    Ok(answer(StatusCode::OK, report))
+    let report = state
+        .generator
+        .status(process_id(lang, &id)?)
+        .await
+        .map_err(|e| ApiError::coupon(lang, &e))?;
+    Ok(answer(lang, StatusCode::OK, &report))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RetryPolicy;
 use crate::flex::{FlexI64, FlexString};
-use crate::http::{Http, SendError};
+use crate::http::{Http, Outgoing, SendError, Target};
 use crate::problem;
 use crate::retry::backoff;
 
@@ -173,9 +173,9 @@ impl TokenManager {
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(pair);
     }
 
-    fn is_fresh(&self, pair: &TokenPair) -> bool {
+    fn is_fresh(&self, pair: &TokenPair, now: DateTime<Utc>) -> bool {
         let margin = chrono::Duration::from_std(self.margin).unwrap_or_default();
-        pair.expires_at - margin > Utc::now()
+        pair.expires_at - margin > now
     }
 
     /// A bearer token that is not about to expire, refreshing (once, for all concurrent callers) if needed.
@@ -186,15 +186,16 @@ impl TokenManager {
                 Credentials::OAuth { .. } => Err(reauthorize("no credentials")),
             };
         };
-        if let Some(pair) = self.cached().filter(|p| self.is_fresh(p)) {
+        let fresh = |p: &TokenPair| self.is_fresh(p, http.clock.now());
+        if let Some(pair) = self.cached().filter(fresh) {
             return Ok(pair.access_token);
         }
         let _gate = self.refresh_gate.lock().await;
-        if let Some(pair) = self.cached().filter(|p| self.is_fresh(p)) {
+        if let Some(pair) = self.cached().filter(fresh) {
             return Ok(pair.access_token);
         }
         let (stored, raw) = self.load().await?;
-        if self.is_fresh(&stored) {
+        if fresh(&stored) {
             self.cache(stored.clone());
             return Ok(stored.access_token);
         }
@@ -348,11 +349,17 @@ impl TokenManager {
         loop {
             http.counters.token_requests.fetch_add(1, Ordering::Relaxed);
             let failure = match http
-                .send(Method::POST, "/oauth2/access_token", Some(&bytes), None)
+                .send(Outgoing {
+                    method: &Method::POST,
+                    target: Target::Path("/oauth2/access_token"),
+                    body: Some(&bytes),
+                    bearer: None,
+                    headers: &[],
+                })
                 .await
             {
                 Ok(response) if (200..300).contains(&response.status) => {
-                    return parse_token_response(&response.body);
+                    return parse_token_response(&response.body, http.clock.now());
                 }
                 Ok(response) => {
                     let problem = problem::parse(&response.body, response.status);
@@ -369,13 +376,19 @@ impl TokenManager {
                                 detail: problem.detail,
                             });
                         }
-                        429 if rate_limited < self.retry.max_rate_limit_retries => {
-                            rate_limited += 1;
+                        429 => {
                             let wait = problem
                                 .retry_after
-                                .unwrap_or(self.retry.default_rate_limit_wait)
-                                .min(self.retry.max_rate_limit_wait);
-                            http.pause(wait);
+                                .unwrap_or(self.retry.default_rate_limit_wait);
+                            http.pause(wait).await;
+                            if rate_limited >= self.retry.max_rate_limit_retries
+                                || wait > self.retry.max_rate_limit_wait
+                            {
+                                return Err(CrmError::RateLimited {
+                                    retry_after: problem.retry_after,
+                                });
+                            }
+                            rate_limited += 1;
                             continue;
                         }
                         500..=599 => problem::status_error(response.status, problem),
@@ -383,6 +396,17 @@ impl TokenManager {
                     }
                 }
                 Err(SendError::Blocked(detail)) => return Err(CrmError::Blocked { detail }),
+                Err(SendError::Paused(remaining)) => {
+                    return Err(CrmError::RateLimited {
+                        retry_after: Some(remaining),
+                    });
+                }
+                Err(SendError::TooLarge { limit }) => {
+                    return Err(CrmError::ResponseTooLarge {
+                        context: "POST /oauth2/access_token".to_owned(),
+                        limit,
+                    });
+                }
                 Err(SendError::NotSent(detail) | SendError::Lost(detail)) => {
                     CrmError::Transport { detail }
                 }
@@ -397,7 +421,7 @@ impl TokenManager {
     }
 }
 
-fn parse_token_response(body: &[u8]) -> Result<TokenPair, CrmError> {
+fn parse_token_response(body: &[u8], now: DateTime<Utc>) -> Result<TokenPair, CrmError> {
     let context = "POST /oauth2/access_token";
     let response: TokenResponse =
         serde_json::from_slice(body).map_err(|e| crate::decode::decode_error(context, body, &e))?;
@@ -424,7 +448,7 @@ fn parse_token_response(body: &[u8]) -> Result<TokenPair, CrmError> {
     Ok(TokenPair {
         access_token: access.into(),
         refresh_token: refresh.into(),
-        expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
+        expires_at: now + chrono::Duration::seconds(expires_in),
     })
 }
 

@@ -60,6 +60,8 @@ pub(crate) struct Batch<'a, T> {
     pub(crate) effect: Effect,
     pub(crate) chunk: usize,
     pub(crate) decode: Decoder<'a, T>,
+    /// Extra headers of every chunk.
+    pub(crate) headers: &'a [(&'static str, String)],
 }
 
 /// What a batch achieved.
@@ -148,6 +150,7 @@ pub(crate) async fn run<T>(inner: &Inner, batch: &Batch<'_, T>, items: Vec<Item>
             body: Some(&bytes),
             effect: batch.effect,
             splittable: pending.items.len() > 1,
+            headers: batch.headers,
         };
         match execute(inner, &call).await {
             Ok(response) => match (batch.decode)(&response.body, &request_ids) {

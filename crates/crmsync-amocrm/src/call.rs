@@ -7,7 +7,7 @@ use crmsync_ports::CrmError;
 use reqwest::Method;
 
 use crate::client::Inner;
-use crate::http::{RawResponse, SendError};
+use crate::http::{Outgoing, RawResponse, SendError, Target};
 use crate::problem;
 use crate::retry::backoff;
 
@@ -31,6 +31,8 @@ pub(crate) struct Call<'a> {
     pub(crate) effect: Effect,
     /// Whether a `504` should be handed back to be split (a batch of more than one entity).
     pub(crate) splittable: bool,
+    /// Extra headers (`X-Context-User-ID`, `If-Modified-Since`).
+    pub(crate) headers: &'a [(&'static str, String)],
 }
 
 /// Why a call produced no usable response.
@@ -60,7 +62,13 @@ pub(crate) async fn execute(inner: &Inner, call: &Call<'_>) -> Result<RawRespons
     loop {
         let sent = inner
             .http
-            .send(call.method.clone(), call.path, call.body, Some(&bearer))
+            .send(Outgoing {
+                method: &call.method,
+                target: Target::Path(call.path),
+                body: call.body,
+                bearer: Some(&bearer),
+                headers: call.headers,
+            })
             .await;
         let failure = match sent {
             Ok(response) if (200..300).contains(&response.status) => return Ok(response),
@@ -94,6 +102,8 @@ pub(crate) async fn execute(inner: &Inner, call: &Call<'_>) -> Result<RawRespons
                     }
                     429 => {
                         let wait = problem.retry_after.unwrap_or(retry.default_rate_limit_wait);
+                        // Every clone holds back for as long as amoCRM asked, even when this call gives up.
+                        inner.http.pause(wait).await;
                         if rate_limited >= retry.max_rate_limit_retries
                             || wait > retry.max_rate_limit_wait
                         {
@@ -103,7 +113,6 @@ pub(crate) async fn execute(inner: &Inner, call: &Call<'_>) -> Result<RawRespons
                             .into());
                         }
                         rate_limited += 1;
-                        inner.http.pause(wait);
                         continue;
                     }
                     504 if call.splittable => return Err(Failure::GatewayTimeout),
@@ -115,6 +124,24 @@ pub(crate) async fn execute(inner: &Inner, call: &Call<'_>) -> Result<RawRespons
                 }
             }
             Err(SendError::Blocked(detail)) => return Err(CrmError::Blocked { detail }.into()),
+            Err(SendError::Paused(remaining)) => {
+                return Err(CrmError::RateLimited {
+                    retry_after: Some(remaining),
+                }
+                .into());
+            }
+            Err(SendError::TooLarge { limit }) if call.effect == Effect::Create => {
+                return Err(Failure::Undecided(format!(
+                    "the answer exceeded the {limit}-byte response limit"
+                )));
+            }
+            Err(SendError::TooLarge { limit }) => {
+                return Err(CrmError::ResponseTooLarge {
+                    context: format!("{} {}", call.method, path_only(call.path)),
+                    limit,
+                }
+                .into());
+            }
             Err(SendError::Lost(detail)) if call.effect == Effect::Create => {
                 return Err(Failure::Undecided(detail));
             }
@@ -129,4 +156,9 @@ pub(crate) async fn execute(inner: &Inner, call: &Call<'_>) -> Result<RawRespons
         tokio::time::sleep(backoff(&retry, attempt)).await;
         attempt += 1;
     }
+}
+
+/// A request path without its query (which may carry a search term).
+pub(crate) fn path_only(path: &str) -> &str {
+    path.split('?').next().unwrap_or(path)
 }

@@ -23,11 +23,16 @@ use serde_json::{Map, Value};
 
 use crate::auth::{Credentials, TokenManager, TokenPair};
 use crate::batch::{self, Batch, Item};
+use crate::budget::{InProcessBudget, RequestBudget};
 use crate::call::{Call, Effect, Failure, execute};
-use crate::config::{BatchPolicy, DEFAULT_REFRESH_MARGIN, RateLimit, RetryPolicy, Timeouts};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{
+    BatchPolicy, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REFRESH_MARGIN, RateLimit, RetryPolicy,
+    Timeouts,
+};
 use crate::decode::{self, DecodedPage};
 use crate::encode;
-use crate::http::Http;
+use crate::http::{Http, HttpSettings};
 use crate::query;
 
 /// State shared by a client and its clones.
@@ -54,7 +59,6 @@ pub struct ClientStats {
 }
 
 /// Builds an [`AmoCrmClient`].
-#[derive(Debug)]
 pub struct AmoCrmClientBuilder {
     base_url: String,
     credentials: Credentials,
@@ -64,10 +68,28 @@ pub struct AmoCrmClientBuilder {
     batch: BatchPolicy,
     refresh_margin: Duration,
     user_agent: String,
+    max_response_bytes: u64,
+    clock: Arc<dyn Clock>,
+    budget: Option<Arc<dyn RequestBudget>>,
+}
+
+impl std::fmt::Debug for AmoCrmClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AmoCrmClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("rate_limit", &self.rate_limit)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("batch", &self.batch)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AmoCrmClientBuilder {
-    /// The request budget (default: 7 per second, burst 1).
+    /// The rate of the default in-process budget (default: 7 per second, burst 1); ignored when
+    /// [`budget`](Self::budget) is set.
     #[must_use]
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
@@ -109,6 +131,30 @@ impl AmoCrmClientBuilder {
         self
     }
 
+    /// The largest response body read (default [`DEFAULT_MAX_RESPONSE_BYTES`], 32 MiB); a larger answer fails
+    /// the call with `CrmError::ResponseTooLarge` (a create's outcome becomes `Ambiguous`).
+    #[must_use]
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit.max(1);
+        self
+    }
+
+    /// The request budget every request draws a slot from and the pause after a long `429` is recorded in
+    /// (default: an [`InProcessBudget`] at [`rate_limit`](Self::rate_limit)). Pass one shared implementation
+    /// (for example a Redis-backed one) to several clients or processes so they respect amoCRM's limits together.
+    #[must_use]
+    pub fn budget(mut self, budget: Arc<dyn RequestBudget>) -> Self {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// The clock token expiry and pauses are measured on (default: the system clock).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Builds the client; fails on a base URL that is not `http(s)://host[:port]`.
     pub fn build(self) -> Result<AmoCrmClient, CrmError> {
         let invalid = |reason: &str| CrmError::InvalidInput {
@@ -122,13 +168,21 @@ impl AmoCrmClientBuilder {
                 "use https://SUBDOMAIN.amocrm.ru (or http:// for a local emulator)",
             ));
         }
-        let http =
-            Http::new(base, self.rate_limit, self.timeouts, &self.user_agent).map_err(|e| {
-                CrmError::InvalidInput {
-                    field: "http client".into(),
-                    reason: e.to_string(),
-                }
-            })?;
+        let budget = self
+            .budget
+            .unwrap_or_else(|| Arc::new(InProcessBudget::new(self.rate_limit)));
+        let settings = HttpSettings {
+            budget,
+            timeouts: self.timeouts,
+            user_agent: self.user_agent,
+            max_body: self.max_response_bytes,
+            max_pause_wait: self.retry.max_rate_limit_wait,
+            clock: self.clock,
+        };
+        let http = Http::new(base, settings).map_err(|e| CrmError::InvalidInput {
+            field: "http client".into(),
+            reason: e.to_string(),
+        })?;
         Ok(AmoCrmClient {
             inner: Arc::new(Inner {
                 http,
@@ -152,7 +206,7 @@ pub struct AmoCrmClient {
 impl std::fmt::Debug for AmoCrmClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AmoCrmClient")
-            .field("base", &self.inner.http.base().as_str())
+            .field("base", &self.inner.http.base().as_str().to_owned())
             .finish_non_exhaustive()
     }
 }
@@ -183,6 +237,9 @@ impl AmoCrmClient {
             batch: BatchPolicy::default(),
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             user_agent: format!("crmsync-amocrm/{}", env!("CARGO_PKG_VERSION")),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            clock: Arc::new(SystemClock),
+            budget: None,
         }
     }
 
@@ -224,6 +281,12 @@ impl AmoCrmClient {
         self.inner.http.unblock();
     }
 
+    /// How much longer the client and its clones hold their requests back because amoCRM answered `429`, if
+    /// they do.
+    pub async fn paused_for(&self) -> Option<Duration> {
+        self.inner.http.paused_for().await
+    }
+
     /// Subscribes `destination` to webhook `settings` (`add_lead`, `status_lead`, `update_contact`...); saving
     /// the same destination again replaces its settings (and re-enables a disabled webhook).
     pub async fn subscribe_webhook(
@@ -261,6 +324,7 @@ impl AmoCrmClient {
             body: Some(&bytes),
             effect: Effect::Update,
             splittable: false,
+            headers: &[],
         };
         execute(&self.inner, &call)
             .await
@@ -275,6 +339,7 @@ impl AmoCrmClient {
             body: None,
             effect: Effect::Read,
             splittable: false,
+            headers: &[],
         };
         execute(&self.inner, &call).await.map_err(read_failure)
     }
@@ -415,6 +480,7 @@ impl AmoCrmClient {
             effect: Effect::Create,
             chunk: self.inner.batch.write_chunk(),
             decode: &decode,
+            headers: &[],
         };
         let done = batch::run(&self.inner, &batch, items)
             .await
@@ -468,6 +534,7 @@ impl AmoCrmClient {
             effect: Effect::Update,
             chunk: self.inner.batch.write_chunk(),
             decode: &decode,
+            headers: &[],
         };
         let done = batch::run(&self.inner, &batch, items)
             .await
@@ -701,6 +768,7 @@ impl CrmClient for AmoCrmClient {
             effect: Effect::Create,
             chunk: self.inner.batch.complex_chunk(),
             decode: &decode,
+            headers: &[],
         };
         let done = batch::run(&self.inner, &batch, prepared)
             .await

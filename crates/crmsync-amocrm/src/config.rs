@@ -135,5 +135,9 @@ impl BatchPolicy {
     }
 }
 
+/// The largest response body the client reads by default: 32 MiB, far above a real 250-entity page (a page of
+/// 250 leads with a dozen custom fields each is about 0.5 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// When an OAuth access token is refreshed before it expires.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);

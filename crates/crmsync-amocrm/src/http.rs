@@ -1,15 +1,17 @@
-//! One HTTP exchange with amoCRM: the shared rate limiter, the block switch, pauses after `429`, timeouts and
-//! debug logging of method, path, status, duration and request id (never tokens, queries or bodies).
+//! One HTTP exchange with amoCRM: a slot of the request budget, the block switch, the pause after a `429`,
+//! timeouts, a cap on response bodies, and debug logging of method, path, status, duration and request id (never tokens,
+//! queries or bodies).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{RateLimit, Timeouts};
+use crate::budget::RequestBudget;
+use crate::clock::Clock;
+use crate::config::Timeouts;
 
 /// A response as read off the wire.
 #[derive(Debug)]
@@ -22,15 +24,22 @@ pub(crate) struct RawResponse {
     pub(crate) request_id: Option<String>,
 }
 
-/// Why no response was read.
+/// Why no usable response was read.
 #[derive(Debug)]
 pub(crate) enum SendError {
     /// The client is blocked; nothing was sent.
     Blocked(String),
+    /// The client is pausing after a `429` for longer than a call may wait; nothing was sent.
+    Paused(Duration),
     /// The connection could not be opened: the server saw nothing.
     NotSent(String),
     /// The request may have reached the server, but no complete response came back.
     Lost(String),
+    /// The server answered with a body larger than the limit; it was not read to the end.
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
 }
 
 /// Counters of one client and its clones.
@@ -43,44 +52,83 @@ pub(crate) struct Counters {
     pub(crate) transport_failures: AtomicU64,
 }
 
+/// Where a request goes: a path below the account's base URL, or an absolute URL (the account-domain lookup).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// Path and query below the base URL (`/api/v4/leads?limit=250`).
+    Path(&'a str),
+}
+
+/// One request to send.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outgoing<'a> {
+    pub(crate) method: &'a Method,
+    pub(crate) target: Target<'a>,
+    /// A JSON body.
+    pub(crate) body: Option<&'a [u8]>,
+    pub(crate) bearer: Option<&'a SecretString>,
+    /// Extra headers (`X-Context-User-ID`, `If-Modified-Since`, `X-Refresh-Token`).
+    pub(crate) headers: &'a [(&'static str, String)],
+}
+
+/// Settings of the HTTP side.
+#[derive(Clone)]
+pub(crate) struct HttpSettings {
+    pub(crate) budget: Arc<dyn RequestBudget>,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) user_agent: String,
+    pub(crate) max_body: u64,
+    /// The longest pause a call waits out; a longer one fails the call at once with `RateLimited`.
+    pub(crate) max_pause_wait: Duration,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
 /// The HTTP side of a client, shared by all its clones.
-#[derive(Debug)]
 pub(crate) struct Http {
     client: reqwest::Client,
-    base: Url,
-    limiter: DefaultDirectRateLimiter,
+    base: RwLock<Url>,
+    budget: Arc<dyn RequestBudget>,
     blocked: Mutex<Option<String>>,
-    pause_until: Mutex<Option<Instant>>,
+    max_body: u64,
+    max_pause_wait: Duration,
+    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) counters: Counters,
 }
 
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("base", &self.base().as_str())
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Http {
-    pub(crate) fn new(
-        base: Url,
-        rate: RateLimit,
-        timeouts: Timeouts,
-        user_agent: &str,
-    ) -> Result<Self, reqwest::Error> {
+    pub(crate) fn new(base: Url, settings: HttpSettings) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .timeout(timeouts.request)
-            .user_agent(user_agent)
+            .connect_timeout(settings.timeouts.connect)
+            .timeout(settings.timeouts.request)
+            .user_agent(settings.user_agent)
             .build()?;
-        let quota = Quota::with_period(rate.interval())
-            .unwrap_or_else(|| Quota::per_second(rate.per_second))
-            .allow_burst(rate.burst);
         Ok(Self {
             client,
-            base,
-            limiter: RateLimiter::direct(quota),
+            base: RwLock::new(base),
+            budget: settings.budget,
             blocked: Mutex::new(None),
-            pause_until: Mutex::new(None),
+            max_body: settings.max_body,
+            max_pause_wait: settings.max_pause_wait,
+            clock: settings.clock,
             counters: Counters::default(),
         })
     }
 
-    pub(crate) fn base(&self) -> &Url {
-        &self.base
+    /// The account's base URL.
+    pub(crate) fn base(&self) -> Url {
+        self.base
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The reason the client is blocked, if it is.
@@ -105,66 +153,81 @@ impl Http {
         *self.blocked.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    /// Holds every request of this client back for `wait` (after a `429`).
-    pub(crate) fn pause(&self, wait: Duration) {
-        let until = Instant::now() + wait;
-        let mut pause = self
-            .pause_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if pause.is_none_or(|current| current < until) {
-            *pause = Some(until);
+    /// Holds every request of this client, its clones and every sender sharing the budget back for `wait`, as a
+    /// `429` asked.
+    pub(crate) async fn pause(&self, wait: Duration) {
+        let until = SystemTime::from(self.clock.now()) + wait;
+        self.budget.pause_until(until).await;
+        if wait > self.max_pause_wait {
+            tracing::warn!(
+                target: "crmsync_amocrm",
+                wait_s = wait.as_secs(),
+                "amoCRM asked to pause; every sender sharing the request budget holds its requests until then"
+            );
         }
     }
 
-    async fn wait_turn(&self) {
-        loop {
-            let until = *self
-                .pause_until
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            match until {
-                Some(until) if until > Instant::now() => {
-                    tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
-                }
-                _ => break,
+    /// How long the pause after a `429` still lasts on the client's clock, if one is in force.
+    pub(crate) async fn paused_for(&self) -> Option<Duration> {
+        let until = self.budget.paused_until().await?;
+        until
+            .duration_since(SystemTime::from(self.clock.now()))
+            .ok()
+            .filter(|d| !d.is_zero())
+    }
+
+    /// Waits for the pause after a `429` (if short enough) and for a slot of the budget.
+    async fn wait_turn(&self) -> Result<(), SendError> {
+        let mut slept_for = None;
+        while let Some(remaining) = self.paused_for().await {
+            if remaining > self.max_pause_wait {
+                return Err(SendError::Paused(remaining));
             }
+            let until = self.budget.paused_until().await;
+            // A deadline already slept for once is not slept for again: the clock may be one that tests move
+            // by hand.
+            if slept_for == until {
+                break;
+            }
+            slept_for = until;
+            tokio::time::sleep(remaining).await;
         }
-        self.limiter.until_ready().await;
+        self.budget.acquire().await;
+        Ok(())
     }
 
-    /// Sends one request after waiting for the limiter; `path` is the path and query below the base URL.
-    pub(crate) async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        json_body: Option<&[u8]>,
-        bearer: Option<&SecretString>,
-    ) -> Result<RawResponse, SendError> {
+    /// Sends one request after waiting for its turn.
+    pub(crate) async fn send(&self, out: Outgoing<'_>) -> Result<RawResponse, SendError> {
         if let Some(detail) = self.blocked() {
             return Err(SendError::Blocked(detail));
         }
-        let url = self
-            .base
-            .join(path)
-            .map_err(|e| SendError::NotSent(format!("invalid request path: {e}")))?;
-        self.wait_turn().await;
+        let url = match out.target {
+            Target::Path(path) => self
+                .base()
+                .join(path)
+                .map_err(|e| SendError::NotSent(format!("invalid request path: {e}")))?,
+        };
+        let log_path = url.path().to_owned();
+        self.wait_turn().await?;
         if let Some(detail) = self.blocked() {
             return Err(SendError::Blocked(detail));
         }
+        let method = out.method.clone();
         let mut request = self.client.request(method.clone(), url).header(
             reqwest::header::ACCEPT,
             "application/hal+json, application/json",
         );
-        if let Some(token) = bearer {
+        if let Some(token) = out.bearer {
             request = request.bearer_auth(token.expose_secret());
         }
-        if let Some(body) = json_body {
+        for (name, value) in out.headers {
+            request = request.header(*name, value);
+        }
+        if let Some(body) = out.body {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
         }
-        let log_path = path.split('?').next().unwrap_or(path);
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let result = self.exchange(request).await;
@@ -177,7 +240,7 @@ impl Http {
                 tracing::debug!(
                     target: "crmsync_amocrm::http",
                     method = %method,
-                    path = log_path,
+                    path = log_path.as_str(),
                     status = response.status,
                     duration_ms = elapsed_ms,
                     request_id = response.request_id.as_deref().unwrap_or("-"),
@@ -189,14 +252,16 @@ impl Http {
                     .transport_failures
                     .fetch_add(1, Ordering::Relaxed);
                 let (kind, detail) = match error {
-                    SendError::Blocked(d) => ("blocked", d),
-                    SendError::NotSent(d) => ("not_sent", d),
-                    SendError::Lost(d) => ("lost", d),
+                    SendError::Blocked(d) => ("blocked", d.clone()),
+                    SendError::Paused(d) => ("paused", format!("{} s", d.as_secs())),
+                    SendError::NotSent(d) => ("not_sent", d.clone()),
+                    SendError::Lost(d) => ("lost", d.clone()),
+                    SendError::TooLarge { limit } => ("too_large", format!("over {limit} bytes")),
                 };
                 tracing::debug!(
                     target: "crmsync_amocrm::http",
                     method = %method,
-                    path = log_path,
+                    path = log_path.as_str(),
                     duration_ms = elapsed_ms,
                     failure = kind,
                     detail = detail.as_str(),
@@ -208,20 +273,31 @@ impl Http {
     }
 
     async fn exchange(&self, request: reqwest::RequestBuilder) -> Result<RawResponse, SendError> {
-        let response = request.send().await.map_err(classify)?;
+        let mut response = request.send().await.map_err(classify)?;
         let status = response.status().as_u16();
-        let headers = response.headers();
-        let request_id = headers
+        let request_id = response
+            .headers()
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(128).collect());
-        let body = response
-            .bytes()
+        let limit = self.max_body;
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(SendError::TooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| SendError::Lost(describe(&e)))?;
+            .map_err(|e| SendError::Lost(describe(&e)))?
+        {
+            if u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX) > limit {
+                return Err(SendError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(RawResponse {
             status,
-            body: body.to_vec(),
+            body,
             request_id,
         })
     }

@@ -47,8 +47,10 @@
 
 mod auth;
 mod batch;
+mod budget;
 mod call;
 mod client;
+mod clock;
 mod config;
 mod decode;
 mod encode;
@@ -61,10 +63,12 @@ mod retry;
 pub mod webhook;
 
 pub use auth::{Credentials, OAuthApp, StoredTokens, TokenPair};
+pub use budget::{InProcessBudget, RequestBudget};
 pub use client::{AmoCrmClient, AmoCrmClientBuilder, ClientStats};
+pub use clock::{Clock, SystemClock};
 pub use config::{
-    BatchPolicy, DEFAULT_REFRESH_MARGIN, MAX_BATCH, MAX_COMPLEX_BATCH, MAX_PAGE, RateLimit,
-    RetryPolicy, Timeouts,
+    BatchPolicy, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REFRESH_MARGIN, MAX_BATCH, MAX_COMPLEX_BATCH,
+    MAX_PAGE, RateLimit, RetryPolicy, Timeouts,
 };
 pub use crmsync_ports::{CrmClient, CrmClientExt, CrmError};
 

@@ -52,6 +52,11 @@ async fn pipelines_and_custom_fields_are_read() {
         .unwrap();
     assert_eq!(phone.field_type, FieldType::Multitext);
     assert!(!phone.enums.is_empty());
+    assert!(
+        phone.enums.iter().any(|e| e.value == "MOB")
+            && phone.enums.iter().all(|e| e.code.is_none()),
+        "phone options carry WORK/MOB in value, never in code"
+    );
 }
 
 #[tokio::test]

@@ -6,12 +6,14 @@
 pub mod case_number;
 pub mod coupon;
 pub mod crm;
+pub mod message;
 pub mod org;
 pub mod phone;
 pub mod process;
 pub mod reception;
 
 pub use case_number::{CaseNumber, CaseNumberError};
+pub use message::Message;
 pub use phone::{Phone, PhoneError};
 pub use process::{
     NewProcess, Process, ProcessId, ProcessKind, ProcessKindError, ProcessRecord, ProcessStatus,

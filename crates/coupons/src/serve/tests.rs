@@ -252,3 +252,75 @@ async fn preview_draws_codes_of_the_template() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer["codes"].as_array().unwrap().len(), 20);
 }
+
+async fn call_in(
+    app: &Router,
+    uri: &str,
+    body: &str,
+    accept_language: &str,
+) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .header(header::ACCEPT_LANGUAGE, accept_language)
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn errors_and_progress_follow_accept_language_or_the_lang_parameter() {
+    let stores = CouponStores::memory();
+    let app = app(&stores);
+    let (status, answer) = call_in(&app, "/processes", "{not json", "ru-RU,ru;q=0.9").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("body: не JSON"),
+        "{answer}"
+    );
+    let (_, answer) = call_in(
+        &app,
+        "/processes",
+        r#"{"template": "КОД-##", "count": 500, "discount_id": 1, "type": "one_order"}"#,
+        "ru",
+    )
+    .await;
+    assert_eq!(
+        answer["errors"][0]["reason"], "шаблон даёт не больше 100 разных кодов; запрошено 500",
+        "{answer}"
+    );
+    let (_, answer) = call_in(
+        &app,
+        "/processes?lang=en",
+        r#"{"template": "КОД-##", "count": 500, "discount_id": 1, "type": "one_order"}"#,
+        "ru",
+    )
+    .await;
+    assert_eq!(
+        answer["errors"][0]["reason"],
+        "the template yields at most 100 distinct codes; 500 requested"
+    );
+    let (status, started) = call_in(
+        &app,
+        "/processes",
+        r#"{"template": "КОД-###", "count": 10, "discount_id": 1, "type": "one_order"}"#,
+        "ru",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    assert_eq!(started["progress"], "сгенерировано 0 из 10 (0%)");
+    assert_eq!(started["status_text"], "выполняется");
+    assert_eq!(started["template"], "КОД-###");
+}

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::capacity::Capacity;
 use super::collection::{CaseMode, Collection, CollectionKind};
 use super::template::{Placeholders, Template};
+use crate::Message;
 
 /// Above this share of the capacity, codes are easy to guess and a warning is given.
 pub const GUESSABLE_FILL_RATIO: f64 = 0.25;
@@ -157,7 +158,7 @@ pub struct SettingsError {
     /// The setting's name (`template`, `count`, `discount_id`, `type`, `max_uses`, …).
     pub field: &'static str,
     /// Why it was rejected.
-    pub reason: String,
+    pub reason: Message,
 }
 
 /// Every rejected setting, in field order.
@@ -193,18 +194,15 @@ pub struct ValidSettings {
     /// The template's capacity.
     pub capacity: Capacity,
     /// Advice that does not stop the run (guessable codes, look-alike letters).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
 }
 
 #[derive(Default)]
 struct Errors(Vec<SettingsError>);
 
 impl Errors {
-    fn add(&mut self, field: &'static str, reason: impl Into<String>) {
-        self.0.push(SettingsError {
-            field,
-            reason: reason.into(),
-        });
+    fn add(&mut self, field: &'static str, reason: Message) {
+        self.0.push(SettingsError { field, reason });
     }
 }
 
@@ -229,17 +227,25 @@ impl CouponSettings {
             if BUILT_IN_PLACEHOLDERS.contains(&spec.symbol) {
                 errors.add(
                     "placeholders",
-                    format!(
-                        "`{}` is a built-in placeholder and cannot be redefined",
-                        spec.symbol
-                    ),
+                    Message::new(
+                        "placeholder-built-in",
+                        format!(
+                            "`{}` is a built-in placeholder and cannot be redefined",
+                            spec.symbol
+                        ),
+                    )
+                    .arg("symbol", spec.symbol),
                 );
                 continue;
             }
             if seen.contains(&spec.symbol) {
                 errors.add(
                     "placeholders",
-                    format!("`{}` is defined twice", spec.symbol),
+                    Message::new(
+                        "placeholder-twice",
+                        format!("`{}` is defined twice", spec.symbol),
+                    )
+                    .arg("symbol", spec.symbol),
                 );
                 continue;
             }
@@ -247,7 +253,11 @@ impl CouponSettings {
             if spec.collections.is_empty() {
                 errors.add(
                     "placeholders",
-                    format!("`{}` names no collection", spec.symbol),
+                    Message::new(
+                        "placeholder-no-collection",
+                        format!("`{}` names no collection", spec.symbol),
+                    )
+                    .arg("symbol", spec.symbol),
                 );
                 continue;
             }
@@ -266,7 +276,12 @@ impl CouponSettings {
                 });
             match added {
                 Ok(next) => placeholders = next,
-                Err(reason) => errors.add("placeholders", reason),
+                Err(reason) => errors.add(
+                    "placeholders",
+                    Message::new("placeholder-invalid", reason.clone())
+                        .arg("symbol", spec.symbol)
+                        .arg("reason", reason),
+                ),
             }
         }
         placeholders
@@ -279,31 +294,36 @@ impl CouponSettings {
         let mut errors = Errors::default();
         let placeholders = self.build_placeholders(&mut errors);
         let template = if self.template.is_empty() {
-            errors.add("template", "required");
+            errors.add("template", required("template"));
             None
         } else {
             match Template::parse(&self.template, &placeholders, self.exclude_lookalikes) {
                 Ok(template) => Some(template),
                 Err(error) => {
-                    errors.add("template", error.to_string());
+                    errors.add("template", error.message());
                     None
                 }
             }
         };
         if self.count == 0 {
-            errors.add("count", "must be greater than 0");
+            errors.add("count", positive());
         } else if self.count > STORABLE_MAX {
-            errors.add("count", format!("must be at most {STORABLE_MAX}"));
+            errors.add("count", at_most(STORABLE_MAX));
         } else if let Some(template) = &template
             && !template.capacity().admits(self.count)
         {
             errors.add(
                 "count",
-                format!(
-                    "the template yields at most {} distinct codes; {} requested",
-                    template.capacity(),
-                    self.count
-                ),
+                Message::new(
+                    "count-over-capacity",
+                    format!(
+                        "the template yields at most {} distinct codes; {} requested",
+                        template.capacity(),
+                        self.count
+                    ),
+                )
+                .arg("capacity", template.capacity())
+                .arg("count", self.count),
             );
         }
         self.validate_coupon(&mut errors);
@@ -325,26 +345,27 @@ impl CouponSettings {
     fn validate_coupon(&self, errors: &mut Errors) {
         let coupon = &self.coupon;
         if coupon.discount_id == 0 {
-            errors.add(
-                "discount_id",
-                "required: the id of the discount the coupons apply",
-            );
+            errors.add("discount_id", required("discount_id"));
         } else if coupon.discount_id > STORABLE_MAX {
-            errors.add("discount_id", format!("must be at most {STORABLE_MAX}"));
+            errors.add("discount_id", at_most(STORABLE_MAX));
         }
         match (coupon.coupon_type, coupon.max_uses) {
             (CouponType::MultiOrder, None) => {
-                errors.add("max_uses", "required for multi_order coupons");
+                errors.add("max_uses", required("max_uses"));
             }
             (CouponType::MultiOrder, Some(0)) => {
-                errors.add("max_uses", "must be greater than 0");
+                errors.add("max_uses", positive());
             }
             (CouponType::BasketRow | CouponType::OneOrder, Some(_)) => errors.add(
                 "max_uses",
-                format!(
-                    "only multi_order coupons can be used more than once; {} coupons are used once",
-                    coupon.coupon_type
-                ),
+                Message::new(
+                    "max-uses-single",
+                    format!(
+                        "only multi_order coupons can be used more than once; {} coupons are used once",
+                        coupon.coupon_type
+                    ),
+                )
+                .arg("type", coupon.coupon_type),
             ),
             _ => {}
         }
@@ -353,17 +374,24 @@ impl CouponSettings {
         {
             errors.add(
                 "active_to",
-                format!("must be later than active_from ({})", from.to_rfc3339()),
+                Message::new(
+                    "active-to-before-from",
+                    format!("must be later than active_from ({})", from.to_rfc3339()),
+                )
+                .arg("from", from.to_rfc3339()),
             );
         }
         if let Some(user_id) = coupon.user_id {
             if user_id == 0 {
                 errors.add(
                     "user_id",
-                    "must be a positive id (leave it out for coupons anyone may use)",
+                    Message::new(
+                        "user-id-positive",
+                        "must be a positive id (leave it out for coupons anyone may use)",
+                    ),
                 );
             } else if user_id > STORABLE_MAX {
-                errors.add("user_id", format!("must be at most {STORABLE_MAX}"));
+                errors.add("user_id", at_most(STORABLE_MAX));
             }
         }
         if let Some(description) = &coupon.description {
@@ -371,40 +399,64 @@ impl CouponSettings {
             if length > MAX_DESCRIPTION_CHARS {
                 errors.add(
                     "description",
-                    format!("has {length} characters; at most {MAX_DESCRIPTION_CHARS} are allowed"),
+                    Message::new(
+                        "description-too-long",
+                        format!(
+                            "has {length} characters; at most {MAX_DESCRIPTION_CHARS} are allowed"
+                        ),
+                    )
+                    .arg("length", length)
+                    .arg("max", MAX_DESCRIPTION_CHARS),
                 );
             }
         }
     }
 }
 
-fn warnings(template: &Template, count: u64, exclude_lookalikes: bool) -> Vec<String> {
+fn warnings(template: &Template, count: u64, exclude_lookalikes: bool) -> Vec<Message> {
     let mut warnings = Vec::new();
     let capacity = template.capacity();
     let ratio = capacity.fill_ratio(count);
     if ratio > GUESSABLE_FILL_RATIO {
-        warnings.push(format!(
-            "{count} codes are {:.1}% of the {capacity} the template yields (more than {:.0}%): anyone trying \
-             codes at random will often hit a valid one; add placeholders to make codes harder to guess",
-            ratio * 100.0,
-            GUESSABLE_FILL_RATIO * 100.0
-        ));
+        let percent = format!("{:.1}", ratio * 100.0);
+        let limit = format!("{:.0}", GUESSABLE_FILL_RATIO * 100.0);
+        warnings.push(
+            Message::new(
+                "warning-guessable",
+                format!(
+                    "{count} codes are {percent}% of the {capacity} the template yields (more than {limit}%): \
+                     anyone trying codes at random will often hit a valid one; add placeholders to make codes \
+                     harder to guess"
+                ),
+            )
+            .arg("count", count)
+            .arg("percent", percent)
+            .arg("capacity", capacity)
+            .arg("limit", limit),
+        );
     }
     if !exclude_lookalikes {
         for position in template.positions_with_twins() {
-            warnings.push(format!(
-                "position {} (`{}`) mixes Cyrillic and Latin letters that look alike ({}): exclude look-alikes \
-                 to avoid codes customers cannot tell apart",
-                position.offset,
-                position.placeholder,
-                position
-                    .collection
-                    .twins()
-                    .iter()
-                    .map(|(c, l)| format!("{c}/{l}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ));
+            let twins = position
+                .collection
+                .twins()
+                .iter()
+                .map(|(c, l)| format!("{c}/{l}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            warnings.push(
+                Message::new(
+                    "warning-twins",
+                    format!(
+                        "position {} (`{}`) mixes Cyrillic and Latin letters that look alike ({twins}): exclude \
+                         look-alikes to avoid codes customers cannot tell apart",
+                        position.offset, position.placeholder,
+                    ),
+                )
+                .arg("position", position.offset)
+                .arg("placeholder", position.placeholder)
+                .arg("twins", twins),
+            );
         }
     }
     warnings
@@ -467,7 +519,10 @@ impl SettingsDraft {
         let case = match self.case.as_deref().map(str::parse::<CaseMode>) {
             Some(Ok(case)) => case,
             Some(Err(reason)) => {
-                errors.add("case", reason);
+                errors.add(
+                    "case",
+                    invalid("case-invalid", reason, self.case.as_deref()),
+                );
                 CaseMode::default()
             }
             None => CaseMode::default(),
@@ -477,7 +532,12 @@ impl SettingsDraft {
             .iter()
             .filter_map(|spec| {
                 spec.parse::<PlaceholderSpec>()
-                    .map_err(|reason| errors.add("placeholders", reason))
+                    .map_err(|reason| {
+                        errors.add(
+                            "placeholders",
+                            invalid("placeholders-invalid", reason, Some(spec)),
+                        );
+                    })
                     .ok()
             })
             .collect();
@@ -500,7 +560,7 @@ impl SettingsDraft {
         };
         let placeholders = settings.build_placeholders(&mut errors);
         if settings.template.is_empty() {
-            errors.add("template", "required");
+            errors.add("template", required("template"));
         } else if errors.0.is_empty() {
             match Template::parse(
                 &settings.template,
@@ -508,7 +568,7 @@ impl SettingsDraft {
                 settings.exclude_lookalikes,
             ) {
                 Ok(template) => return Ok(template),
-                Err(error) => errors.add("template", error.to_string()),
+                Err(error) => errors.add("template", error.message()),
             }
         }
         Err(SettingsErrors(sorted(errors.0)))
@@ -519,41 +579,48 @@ impl SettingsDraft {
         let mut errors = Errors::default();
         let template = self.template.unwrap_or_default();
         let count = self.count.unwrap_or_else(|| {
-            errors.add("count", "required");
+            errors.add("count", required("count"));
             u64::MAX
         });
         let discount_id = self.discount_id.unwrap_or_else(|| {
-            errors.add(
-                "discount_id",
-                "required: the id of the discount the coupons apply",
-            );
+            errors.add("discount_id", required("discount_id"));
             u64::MAX
         });
         let coupon_type = match self.coupon_type.as_deref().map(str::parse::<CouponType>) {
             Some(Ok(t)) => t,
             Some(Err(reason)) => {
-                errors.add("type", reason);
+                errors.add(
+                    "type",
+                    invalid("type-invalid", reason, self.coupon_type.as_deref()),
+                );
                 CouponType::OneOrder
             }
             None => {
-                errors.add("type", "required: basket_row, one_order or multi_order");
+                errors.add("type", required("type"));
                 CouponType::OneOrder
             }
         };
         let mut time = |field: &'static str, text: Option<String>| {
-            text.and_then(|text| parse_time(&text).map_err(|e| errors.add(field, e)).ok())
+            text.and_then(|text| {
+                parse_time(&text)
+                    .map_err(|e| errors.add(field, invalid("time-invalid", e, Some(&text))))
+                    .ok()
+            })
         };
         let active_from = time("active_from", self.active_from);
         let active_to = time("active_to", self.active_to);
         let max_uses = self.max_uses.and_then(|uses| {
             u32::try_from(uses)
-                .map_err(|_| errors.add("max_uses", format!("must be at most {}", u32::MAX)))
+                .map_err(|_| errors.add("max_uses", at_most(u64::from(u32::MAX))))
                 .ok()
         });
         let case = match self.case.as_deref().map(str::parse::<CaseMode>) {
             Some(Ok(case)) => case,
             Some(Err(reason)) => {
-                errors.add("case", reason);
+                errors.add(
+                    "case",
+                    invalid("case-invalid", reason, self.case.as_deref()),
+                );
                 CaseMode::default()
             }
             None => CaseMode::default(),
@@ -563,7 +630,12 @@ impl SettingsDraft {
             .iter()
             .filter_map(|spec| {
                 spec.parse::<PlaceholderSpec>()
-                    .map_err(|reason| errors.add("placeholders", reason))
+                    .map_err(|reason| {
+                        errors.add(
+                            "placeholders",
+                            invalid("placeholders-invalid", reason, Some(spec)),
+                        );
+                    })
                     .ok()
             })
             .collect();
@@ -601,6 +673,36 @@ impl SettingsDraft {
             }
         }
     }
+}
+
+/// `FIELD: required` with the field's own explanation.
+fn required(field: &'static str) -> Message {
+    let (key, english) = match field {
+        "discount_id" => (
+            "discount-required",
+            "required: the id of the discount the coupons apply",
+        ),
+        "type" => (
+            "type-required",
+            "required: basket_row, one_order or multi_order",
+        ),
+        "max_uses" => ("max-uses-required", "required for multi_order coupons"),
+        _ => ("required", "required"),
+    };
+    Message::new(key, english)
+}
+
+fn positive() -> Message {
+    Message::new("must-be-positive", "must be greater than 0")
+}
+
+fn at_most(max: u64) -> Message {
+    Message::new("must-be-at-most", format!("must be at most {max}")).arg("max", max)
+}
+
+/// A value that does not parse: `key` names the field's kind, `value` is what was given.
+fn invalid(key: &'static str, reason: String, value: Option<&str>) -> Message {
+    Message::new(key, reason).arg("value", value.unwrap_or_default())
 }
 
 const FIELD_ORDER: [&str; 13] = [

@@ -8,6 +8,7 @@ use std::fmt;
 
 use super::capacity::Capacity;
 use super::collection::{CaseMode, Collection, CollectionError};
+use crate::Message;
 
 /// The escape character.
 pub const ESCAPE: char = '\\';
@@ -133,6 +134,36 @@ impl fmt::Display for TemplateError {
                 "placeholder `{placeholder}` has no symbol left once look-alikes are excluded"
             ),
         }
+    }
+}
+
+impl TemplateError {
+    /// The error as a catalogue message (key `template-…`, variables `position` and the reason's own).
+    pub fn message(&self) -> Message {
+        let key = match &self.reason {
+            TemplateErrorReason::Empty => "template-empty",
+            TemplateErrorReason::TooLong { .. } => "template-too-long",
+            TemplateErrorReason::DanglingEscape => "template-dangling-escape",
+            TemplateErrorReason::UnknownPlaceholder { .. } => "template-unknown-escape",
+            TemplateErrorReason::Unprintable { .. } => "template-unprintable",
+            TemplateErrorReason::EmptyCollection { .. } => "template-empty-collection",
+        };
+        let mut message =
+            Message::new(key, self.to_string()).arg("position", self.position.unwrap_or_default());
+        message = match &self.reason {
+            TemplateErrorReason::TooLong { length } => {
+                message.arg("length", length).arg("max", MAX_TEMPLATE_CHARS)
+            }
+            TemplateErrorReason::UnknownPlaceholder { character }
+            | TemplateErrorReason::Unprintable { character } => {
+                message.arg("character", format!("{character:?}"))
+            }
+            TemplateErrorReason::EmptyCollection { placeholder } => {
+                message.arg("placeholder", placeholder)
+            }
+            TemplateErrorReason::Empty | TemplateErrorReason::DanglingEscape => message,
+        };
+        message
     }
 }
 

@@ -402,11 +402,14 @@ impl<'a> IntoIterator for &'a CustomFields {
 pub struct FieldEnum {
     /// The option's id.
     pub id: EnumId,
-    /// Its label.
+    /// Its label. For the predefined phone and email fields this is the option's code (`WORK`, `MOB`, `PRIV`...),
+    /// the string a value's `enum_code` names.
     pub value: String,
     /// Display order.
     pub sort: i64,
-    /// Its code, where the field has codes (`WORK`, `MOB`...).
+    /// The optional `code` key of an option in the field's `enums`, kept when amoCRM sends one (fields created
+    /// with option codes through the API). Real phone and email options never fill it: their `WORK`/`MOB`...
+    /// is in [`value`](Self::value), so match a value's `enum_code` against `value` there.
     pub code: Option<String>,
 }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crmsync_domain::coupon::{CouponSettings, PermutationKey, UniqueCodes, ValidSettings};
-use crmsync_domain::{Process, ProcessId, ProcessStatus};
+use crmsync_domain::{Message, Process, ProcessId, ProcessStatus};
 use crmsync_ports::{
     ChunkCommit, ChunkOutcome, CouponStore, Expected, ProcessFilter, ProcessStore, Progress,
     StoredCoupon,
@@ -489,7 +489,7 @@ fn report(
     process: &Process,
     settings: &CouponSettings,
     capacity: &str,
-    warnings: Vec<String>,
+    warnings: Vec<Message>,
     checkpoint: Option<&Checkpoint>,
 ) -> GenerationReport {
     GenerationReport::new(

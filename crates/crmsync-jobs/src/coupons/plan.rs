@@ -3,7 +3,7 @@
 use crmsync_domain::coupon::{
     Capacity, CouponSettings, SettingsDraft, SettingsError, SettingsErrors, random_code,
 };
-use crmsync_domain::{NewProcess, ProcessKind};
+use crmsync_domain::{Message, NewProcess, ProcessKind};
 use rand::Rng;
 use serde::Serialize;
 
@@ -25,7 +25,7 @@ pub struct GenerationPlan {
     /// How many distinct codes the template yields.
     pub capacity: Capacity,
     /// Advice that does not stop the run.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
 }
 
 impl GenerationPlan {
@@ -70,7 +70,12 @@ pub fn preview<R: Rng + ?Sized>(
     if count == 0 || count > MAX_PREVIEW {
         return Err(SettingsErrors(vec![SettingsError {
             field: "count",
-            reason: format!("a preview shows 1 to {MAX_PREVIEW} codes; {count} requested"),
+            reason: Message::new(
+                "preview-count",
+                format!("a preview shows 1 to {MAX_PREVIEW} codes; {count} requested"),
+            )
+            .arg("max", MAX_PREVIEW)
+            .arg("count", count),
         }]));
     }
     let template = draft.parse_template()?;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use crmsync_domain::coupon::CouponSettings;
-use crmsync_domain::{Process, ProcessId, ProcessStatus};
+use crmsync_domain::{Message, Process, ProcessId, ProcessStatus};
 use serde::Serialize;
 
 /// What the client should call next (the module's `next_action`).
@@ -45,7 +45,7 @@ pub struct GenerationReport {
     /// Why the latest attempt failed or the run was aborted.
     pub last_error: Option<String>,
     /// Advice about the settings (guessable codes, look-alike letters).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
     /// The run's settings (the permutation key is not part of them).
     pub settings: CouponSettings,
 }
@@ -55,7 +55,7 @@ impl GenerationReport {
         process: &Process,
         settings: &CouponSettings,
         capacity: String,
-        warnings: Vec<String>,
+        warnings: Vec<Message>,
         next_index: Option<u128>,
     ) -> Self {
         let count = settings.count;

@@ -141,6 +141,14 @@ pub enum CrmError {
         /// What the store said.
         detail: String,
     },
+    /// A response body was larger than the client's limit and was not read to the end.
+    #[error("the answer to {context} exceeded the {limit}-byte response limit")]
+    ResponseTooLarge {
+        /// The request (`GET /api/v4/leads`).
+        context: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
 }
 
 impl CrmError {
@@ -172,6 +180,7 @@ impl CrmError {
             Self::Partial { .. } => "partial",
             Self::Decode { .. } => "decode",
             Self::Storage { .. } => "storage",
+            Self::ResponseTooLarge { .. } => "response_too_large",
         }
     }
 

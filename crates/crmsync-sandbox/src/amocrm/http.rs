@@ -6,7 +6,7 @@
 )]
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
@@ -29,6 +29,7 @@ use super::wire;
 use crate::SandboxClock;
 use crate::faults::FaultInjector;
 use crate::phpquery::QueryNode;
+use crate::ratelimit::LimitResponder;
 use crate::ratelimit::RateLimiter;
 use crate::stats::RequestStats;
 
@@ -50,6 +51,10 @@ pub(crate) struct App {
     pub(crate) webhooks: WebhookDispatcher,
     pub(crate) token_requests: Mutex<BTreeMap<String, u64>>,
     pub(crate) payment_required: AtomicBool,
+    /// Until when (emulator clock, unix ms) every API call answers 429; 0 = no penalty.
+    pub(crate) penalty_until_ms: AtomicI64,
+    /// 429s served during a penalty.
+    pub(crate) penalty_429s: AtomicU64,
     pub(crate) gateway_timeout_over: Option<usize>,
     pub(crate) limiter: Arc<RateLimiter>,
     pub(crate) faults: Arc<FaultInjector>,
@@ -210,6 +215,12 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 }
 
 async fn require_auth(State(app): Shared, request: Request, next: Next) -> Response {
+    let remaining_ms = app.penalty_until_ms.load(Ordering::SeqCst) - app.clock.now_millis();
+    if remaining_ms > 0 {
+        app.penalty_429s.fetch_add(1, Ordering::Relaxed);
+        let wait = std::time::Duration::from_millis(remaining_ms.unsigned_abs());
+        return wire::AmoLimitResponder { html_429: false }.too_many(wait);
+    }
     let token = bearer(request.headers());
     let ok = token.is_some_and(|t| app.oauth().authenticate(t, app.clock.now_millis()));
     if !ok {

@@ -31,7 +31,7 @@ mod wire;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -193,7 +193,7 @@ impl App {
         EmulatorStats {
             requests_total: routes.values().map(|r| r.requests).sum(),
             routes,
-            rate_limited: self.limiter.served_429(),
+            rate_limited: self.limiter.served_429() + self.penalty_429s.load(Ordering::Relaxed),
             blocked: self.limiter.served_403(),
             token_requests: self
                 .token_requests
@@ -305,6 +305,8 @@ impl AmoCrmEmulator {
             webhooks: WebhookDispatcher::start(config.clock),
             token_requests: Mutex::new(BTreeMap::new()),
             payment_required: AtomicBool::new(false),
+            penalty_until_ms: AtomicI64::new(0),
+            penalty_429s: AtomicU64::new(0),
             gateway_timeout_over: config.gateway_timeout_over,
             limiter: Arc::clone(&limiter),
             faults: Arc::clone(&faults),
@@ -415,6 +417,14 @@ impl AmoCrmEmulator {
     /// Lifts every block, including those earned by repeated 429s.
     pub fn unblock_all(&self) {
         self.app.limiter.unblock_all();
+    }
+
+    /// Makes every API call answer `429` with a `retry_after` counting down from `wait` on the emulator's clock, as
+    /// amoCRM does after a violation (its documented body says 300 s).
+    pub fn rate_limit_for(&self, wait: Duration) {
+        let wait = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+        let until = self.app.clock.now_millis().saturating_add(wait);
+        self.app.penalty_until_ms.store(until, Ordering::SeqCst);
     }
 
     /// Makes every API call answer 402 Payment Required (or stops doing so).
