@@ -14,6 +14,7 @@ mod monitor;
 mod org;
 mod process_store;
 mod progress;
+mod reception_links;
 mod set_store;
 
 pub use coupon_store::{ChunkCommit, ChunkOutcome, CouponStore, StoredCoupon};
@@ -37,6 +38,7 @@ pub use org::{
 };
 pub use process_store::{Expected, Heartbeat, ProcessFilter, ProcessStore};
 pub use progress::{NoProgress, Progress};
+pub use reception_links::{Link, LinkChanges, ReceptionLinkStore};
 pub use set_store::SetStore;
 
 /// The mockall mocks of every port (feature `mocks`).
@@ -45,5 +47,5 @@ pub use self::{
     coupon_store::MockCouponStore, crm::MockCrmClient, key_value::MockKeyValueStore,
     lock::MockLockStore, mis::MockMisSource, monitor::MockMonitorApi, org::MockOrgSource,
     org::MockOrgStore, process_store::MockProcessStore, progress::MockProgress,
-    set_store::MockSetStore,
+    reception_links::MockReceptionLinkStore, set_store::MockSetStore,
 };

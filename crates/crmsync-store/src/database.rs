@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crmsync_ports::{CouponStore, KeyValueStore, OrgStore, ProcessStore, SetStore, StoreError};
+use crmsync_ports::{
+    CouponStore, KeyValueStore, OrgStore, ProcessStore, ReceptionLinkStore, SetStore, StoreError,
+};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::{memory, postgres, sqlite};
@@ -41,6 +43,7 @@ pub struct MemoryDatabase {
     sets: memory::MemorySetStore,
     key_values: memory::MemoryKeyValueStore,
     org: memory::MemoryOrgStore,
+    reception_links: crate::MemoryReceptionLinks,
 }
 
 impl Database {
@@ -110,6 +113,15 @@ impl Database {
             Self::Memory(state) => {
                 Arc::new(memory::MemoryCouponStore::new(state.processes.clone()))
             }
+        }
+    }
+
+    /// The link tables of the reception sync.
+    pub fn reception_links(&self) -> Arc<dyn ReceptionLinkStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(crate::SqlReceptionLinks::Postgres(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(crate::SqlReceptionLinks::Sqlite(pool.clone())),
+            Self::Memory(state) => Arc::new(state.reception_links.clone()),
         }
     }
 
