@@ -580,3 +580,81 @@ fn serve_refuses_to_start_without_a_token() {
     );
     assert!(Path::new(&scratch.dir).is_dir());
 }
+
+#[test]
+fn command_line_changes_are_audited_under_the_os_user() {
+    let scratch = Scratch::new(None, "");
+    let generated = scratch
+        .command(&[
+            "--json",
+            "generate",
+            "--template",
+            "AU-###",
+            "--count",
+            "40",
+            "--discount",
+            "5",
+        ])
+        .env("USER", "кассир")
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let report: Value = serde_json::from_slice(&generated.stdout).unwrap();
+    let id = report["id"].as_i64().unwrap().to_string();
+    let refused = scratch
+        .command(&["abort", &id])
+        .env("USER", "кассир")
+        .output()
+        .unwrap();
+    assert_eq!(code(&refused), 2, "a completed run cannot be aborted");
+    let deleted = scratch
+        .command(&["--json", "delete-unused", &id])
+        .env("USER", "admin")
+        .output()
+        .unwrap();
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    let deleted: Value = serde_json::from_slice(&deleted.stdout).unwrap();
+    assert_eq!(deleted["deleted"], 40);
+    let bad = scratch.run(&[
+        "generate",
+        "--template",
+        "",
+        "--count",
+        "1",
+        "--discount",
+        "1",
+    ]);
+    assert_eq!(code(&bad), 2);
+    let audit = scratch.json(&["audit", "--run", &id]);
+    let rows: Vec<String> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["actor"], e["action"], e["outcome"]))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            r#""user:admin" "delete_unused" "ok""#,
+            r#""user:кассир" "abort" "failed""#,
+            r#""user:кассир" "generate" "ok""#,
+        ]
+    );
+    let all = scratch.json(&["audit"]);
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        4,
+        "the rejected generate too"
+    );
+    assert_eq!(all[0]["outcome"], "failed");
+    let human = scratch.run(&["--lang", "ru", "audit", "--run", &id]);
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        text.starts_with("КОГДА  КТО  ДЕЙСТВИЕ  ЗАПУСК  ИТОГ\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("user:кассир  generate  ") && text.contains("успешно"),
+        "{text}"
+    );
+}

@@ -65,6 +65,11 @@ const STEPS: &[Step] = &[
         ],
     },
     Step {
+        title: "Coupons: the same run in Russian, and the audit of who generated it (--lang ru)",
+        program: COUPONS,
+        args: &["--sandbox", "--lang", "ru", "audit", "--limit", "3"],
+    },
+    Step {
         title: "Case monitoring (casemon): the plan of a dry run against the amoCRM and CyberJustice emulators",
         program: &["--package", "casemon", "--bin", "casemon"],
         args: &[

@@ -34,7 +34,6 @@ warning-twins = position { $position } (`{ $placeholder }`) mixes Cyrillic and L
 
 ## Runs
 progress-label = coupons
-error-serve-token-required = config key `serve.token`: required to serve the API (set [serve] token in --config FILE or COUPONS__SERVE__TOKEN)
 error-print-json = cannot print JSON: { $reason }
 error-stdout = cannot write to stdout: { $reason }
 error-runtime = cannot start the runtime: { $reason }
@@ -94,6 +93,7 @@ error-forbidden = this needs the { $role } role; token `{ $name }` has the { $ha
 role-viewer = viewer
 role-operator = operator
 role-admin = admin
+error-internal = internal error; the server log has the cause
 error-body-not-json = body: not JSON: { $reason }
 error-body-not-object = body: must be a JSON object
 error-unknown-field = { $field }: unknown field; expected one of { $allowed }

@@ -34,7 +34,6 @@ warning-twins = позиция { $position } (`{ $placeholder }`) смешива
 
 ## Запуски
 progress-label = купоны
-error-serve-token-required = ключ конфигурации `serve.token`: нужен для API (задайте [serve] token в --config FILE или COUPONS__SERVE__TOKEN)
 error-print-json = не удалось вывести JSON: { $reason }
 error-stdout = не удалось записать в stdout: { $reason }
 error-runtime = не удалось запустить среду выполнения: { $reason }
@@ -94,6 +93,7 @@ error-forbidden = для этого нужна роль { $role }; у токен
 role-viewer = viewer (просмотр)
 role-operator = operator (оператор)
 role-admin = admin (администратор)
+error-internal = внутренняя ошибка; причина в журнале сервера
 error-body-not-json = body: не JSON: { $reason }
 error-body-not-object = body: должен быть объектом JSON
 error-unknown-field = { $field }: неизвестное поле; ожидается одно из { $allowed }

@@ -43,6 +43,25 @@ pub enum Command {
         /// The run's id, or `latest`.
         id: RunRef,
     },
+    /// Stops a run for good (its coupons stay; see delete-unused).
+    Abort {
+        /// The run's id, or `latest`.
+        id: RunRef,
+    },
+    /// Deletes a finished or aborted run's unused coupons.
+    DeleteUnused {
+        /// The run's id, or `latest`.
+        id: RunRef,
+    },
+    /// Shows the audit: who changed what, when, with what outcome (newest first).
+    Audit {
+        /// Only this run's entries.
+        #[arg(long, value_name = "ID")]
+        run: Option<ProcessId>,
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
     /// Lists the latest runs.
     List {
         /// How many runs.
@@ -56,8 +75,7 @@ pub enum Command {
     },
     /// Writes a run's coupons.
     Export(ExportArgs),
-    /// Serves the HTTP step API (POST /preview, /processes, /processes/{id}/step, /processes/{id}/finish;
-    /// GET /processes/{id}).
+    /// Serves the HTTP step API behind named tokens with roles (see docs/coupons.md).
     Serve(ServeArgs),
 }
 

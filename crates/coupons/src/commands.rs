@@ -8,8 +8,9 @@ use crmsync_jobs::coupons::{
     CouponError, CouponGenerator, GenerationOptions, GenerationReport, StepBudget, plan, preview,
 };
 use crmsync_jobs::shutdown::Shutdown;
+use crmsync_ports::{AuditFilter, AuditOutcome};
 use crmsync_store::{CouponStores, StorageUrlError};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use crate::cli::{Cli, Command, GenerateArgs, RunRef};
@@ -17,6 +18,7 @@ use crate::config::{CouponsConfig, ENV_PREFIX, SANDBOX_STORAGE};
 use crate::export::{ExportError, export};
 use crate::i18n::{self, Lang, args, tr};
 use crate::output;
+use crate::rights::{Auditor, Tokens, os_actor};
 
 /// A job error as an exit in `lang`: the caller's mistake is bad usage (2), anything else a failed job (1).
 pub(crate) fn failure(lang: Lang, error: CouponError) -> Failure {
@@ -71,13 +73,78 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         .with_options(GenerationOptions {
             chunk_size: config.generation.chunk_size,
         });
+    let auditor = Auditor::new(stores.audit.clone());
+    let actor = os_actor(|name| std::env::var(name).ok());
+    let audited =
+        |action: &'static str, process: Option<ProcessId>, result: Result<(), Failure>| {
+            let auditor = auditor.clone();
+            let actor = actor.clone();
+            async move {
+                let (outcome, detail) = match &result {
+                    Ok(()) => (AuditOutcome::Ok, None),
+                    Err(failure) => (AuditOutcome::Failed, Some(failure.message.clone())),
+                };
+                auditor
+                    .record(actor, action, process, outcome, detail)
+                    .await;
+                result
+            }
+        };
     match cli.command {
         Command::Preview(_) => Ok(()),
-        Command::Generate(args) => generate(lang, &generator, &args, json).await,
+        Command::Generate(args) => {
+            let started = start(lang, &generator, &args).await;
+            let id = match started {
+                Ok(id) => id,
+                Err(failure) => return audited("generate", None, Err(failure)).await,
+            };
+            let result = run_to_end(lang, &generator, id, json).await;
+            audited("generate", Some(id), result).await
+        }
         Command::Resume { id } => {
             let id = resolve(lang, &generator, id).await?;
-            generator.reopen(id).await.map_err(|e| failure(lang, e))?;
-            run_to_end(lang, &generator, id, json).await
+            let result = match generator.reopen(id).await {
+                Ok(_) => run_to_end(lang, &generator, id, json).await,
+                Err(e) => Err(failure(lang, e)),
+            };
+            audited("resume", Some(id), result).await
+        }
+        Command::Abort { id } => {
+            let id = resolve(lang, &generator, id).await?;
+            let result = match generator.abort(id, &format!("aborted by {actor}")).await {
+                Ok(report) => print(lang, json, &report, || output::report(lang, &report)),
+                Err(e) => Err(failure(lang, e)),
+            };
+            audited("abort", Some(id), result).await
+        }
+        Command::DeleteUnused { id } => {
+            let id = resolve(lang, &generator, id).await?;
+            let result = match generator.delete_unused(id).await {
+                Ok(deleted) => print(
+                    lang,
+                    json,
+                    &serde_json::json!({"process": id, "deleted": deleted}),
+                    || {
+                        let mut line = tr(lang, "deleted", args!["deleted" => deleted, "id" => id]);
+                        line.push('\n');
+                        line
+                    },
+                ),
+                Err(e) => Err(failure(lang, e)),
+            };
+            audited("delete_unused", Some(id), result).await
+        }
+        Command::Audit { run, limit } => {
+            let filter = AuditFilter {
+                process: run,
+                limit: Some(limit),
+            };
+            let entries = stores
+                .audit
+                .list(&filter)
+                .await
+                .map_err(|e| failure(lang, CouponError::Store(e)))?;
+            print(lang, json, &entries, || output::audit(lang, &entries))
         }
         Command::List { limit } => {
             let reports = generator.list(limit).await.map_err(|e| failure(lang, e))?;
@@ -133,11 +200,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Serve(args) => {
-            let token: SecretString = config
-                .serve
-                .token
-                .clone()
-                .ok_or_else(|| Failure::usage(tr(lang, "error-serve-token-required", &[])))?;
+            let tokens = config.serve.named_tokens();
+            if tokens.is_empty() {
+                return Err(Failure::usage(tr(lang, "error-serve-tokens-required", &[])));
+            }
             let budget = StepBudget {
                 max_codes: Some(config.generation.step_codes),
                 max_time: Some(std::time::Duration::from_secs(
@@ -149,7 +215,8 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 generator,
                 budget,
                 address,
-                token,
+                Tokens::new(tokens),
+                stores.audit.clone(),
                 Shutdown::on_signals(),
                 lang,
             )
@@ -236,12 +303,12 @@ fn dry_run(lang: Lang, args: &GenerateArgs, json: bool) -> Result<(), Failure> {
     })
 }
 
-async fn generate(
+/// Checks the settings and records a new run; its id.
+async fn start(
     lang: Lang,
     generator: &CouponGenerator,
     args: &GenerateArgs,
-    json: bool,
-) -> Result<(), Failure> {
+) -> Result<ProcessId, Failure> {
     let planned =
         plan(args.draft()).map_err(|e| Failure::usage(i18n::settings_errors(lang, &e)))?;
     for warning in &planned.warnings {
@@ -251,7 +318,7 @@ async fn generate(
         .start(&planned)
         .await
         .map_err(|e| failure(lang, e))?;
-    run_to_end(lang, generator, started.id, json).await
+    Ok(started.id)
 }
 
 async fn run_to_end(

@@ -6,6 +6,8 @@ use crmsync_cli::config::{ConfigError, Validate};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::rights::{NamedToken, Role};
+
 /// Where `--sandbox` keeps its database (relative to the working directory).
 pub(crate) const SANDBOX_STORAGE: &str = "sqlite:target/demo/coupons.sqlite";
 /// The environment prefix of the overrides.
@@ -37,8 +39,22 @@ pub struct StorageConfig {
 pub struct ServeConfig {
     /// Listen address; loopback by default.
     pub address: SocketAddr,
-    /// The bearer token every request must carry; `serve` refuses to start without one.
+    /// A single bearer token with the `admin` role, named `default` (shorthand for one `[[serve.tokens]]`).
     pub token: Option<SecretString>,
+    /// `[[serve.tokens]]`: named bearer tokens with roles; `serve` refuses to start without any token.
+    pub tokens: Vec<TokenConfig>,
+}
+
+/// One `[[serve.tokens]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Shown in the audit and in 403 errors.
+    pub name: String,
+    /// The bearer secret.
+    pub token: SecretString,
+    /// `viewer`, `operator` or `admin`.
+    pub role: Role,
 }
 
 impl Default for ServeConfig {
@@ -46,7 +62,31 @@ impl Default for ServeConfig {
         Self {
             address: SocketAddr::from((Ipv4Addr::LOCALHOST, 8403)),
             token: None,
+            tokens: Vec::new(),
         }
+    }
+}
+
+impl ServeConfig {
+    /// Every accepted token: `[[serve.tokens]]`, then `serve.token` as the admin `default`.
+    pub fn named_tokens(&self) -> Vec<NamedToken> {
+        let mut all: Vec<NamedToken> = self
+            .tokens
+            .iter()
+            .map(|t| NamedToken {
+                name: t.name.clone(),
+                token: t.token.clone(),
+                role: t.role,
+            })
+            .collect();
+        if let Some(token) = &self.token {
+            all.push(NamedToken {
+                name: "default".to_owned(),
+                token: token.clone(),
+                role: Role::Admin,
+            });
+        }
+        all
     }
 }
 
@@ -105,6 +145,34 @@ impl Validate for CouponsConfig {
             .is_some_and(|t| t.expose_secret().trim().is_empty())
         {
             return Err(ConfigError::invalid("serve.token", "must not be empty"));
+        }
+        let mut names = std::collections::HashSet::new();
+        let mut secrets = std::collections::HashSet::new();
+        for (i, token) in self.serve.tokens.iter().enumerate() {
+            if token.name.trim().is_empty() {
+                return Err(ConfigError::invalid(
+                    format!("serve.tokens[{i}].name"),
+                    "must not be empty",
+                ));
+            }
+            if token.name == "default" && self.serve.token.is_some() || !names.insert(&token.name) {
+                return Err(ConfigError::invalid(
+                    format!("serve.tokens[{i}].name"),
+                    format!("`{}` is used twice", token.name),
+                ));
+            }
+            if token.token.expose_secret().trim().is_empty() {
+                return Err(ConfigError::invalid(
+                    format!("serve.tokens[{i}].token"),
+                    "must not be empty",
+                ));
+            }
+            if !secrets.insert(token.token.expose_secret()) {
+                return Err(ConfigError::invalid(
+                    format!("serve.tokens[{i}].token"),
+                    "is the same as another token's",
+                ));
+            }
         }
         if self
             .storage
@@ -166,6 +234,42 @@ mod tests {
         assert_eq!(config.serve.token.unwrap().expose_secret(), "abc");
         assert_eq!(config.generation.chunk_size, 500);
         assert_eq!(config.generation.step_seconds, 9);
+    }
+
+    #[test]
+    fn named_tokens_carry_roles_and_the_single_token_is_the_admin_default() {
+        let config = load(
+            "[serve]\ntoken = \"root-secret\"\n[[serve.tokens]]\nname = \"shop\"\ntoken = \"shop-secret\"\n\
+             role = \"operator\"\n[[serve.tokens]]\nname = \"витрина\"\ntoken = \"view-secret\"\nrole = \"viewer\"\n",
+            &[],
+        )
+        .unwrap();
+        let tokens = config.serve.named_tokens();
+        let shown: Vec<(&str, Role)> = tokens.iter().map(|t| (t.name.as_str(), t.role)).collect();
+        assert_eq!(
+            shown,
+            [
+                ("shop", Role::Operator),
+                ("витрина", Role::Viewer),
+                ("default", Role::Admin)
+            ]
+        );
+        assert!(!format!("{tokens:?}").contains("secret"));
+    }
+
+    #[test]
+    fn bad_tokens_name_their_key() {
+        let twice = "[[serve.tokens]]\nname = \"a\"\ntoken = \"x1\"\nrole = \"admin\"\n\
+                     [[serve.tokens]]\nname = \"a\"\ntoken = \"x2\"\nrole = \"viewer\"\n";
+        let error = load(twice, &[]).unwrap_err().to_string();
+        assert!(error.contains("serve.tokens[1].name"), "{error}");
+        let same = "[[serve.tokens]]\nname = \"a\"\ntoken = \"x1\"\nrole = \"admin\"\n\
+                    [[serve.tokens]]\nname = \"b\"\ntoken = \"x1\"\nrole = \"viewer\"\n";
+        let error = load(same, &[]).unwrap_err().to_string();
+        assert!(error.contains("serve.tokens[1].token"), "{error}");
+        let role = "[[serve.tokens]]\nname = \"a\"\ntoken = \"x1\"\nrole = \"owner\"\n";
+        let error = load(role, &[]).unwrap_err().to_string();
+        assert!(error.contains("owner"), "{error}");
     }
 
     #[test]

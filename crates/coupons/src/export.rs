@@ -64,11 +64,11 @@ pub(crate) fn csv_row(coupon: &StoredCoupon) -> String {
 }
 
 /// Writes every coupon of run `id` to `out`; returns how many.
-pub(crate) async fn export(
+pub(crate) async fn export<W: Write + ?Sized>(
     generator: &CouponGenerator,
     id: ProcessId,
     format: ExportFormat,
-    out: &mut dyn Write,
+    out: &mut W,
 ) -> Result<u64, ExportError> {
     if format == ExportFormat::Csv {
         writeln!(out, "{CSV_HEADER}")?;

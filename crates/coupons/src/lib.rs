@@ -1,6 +1,7 @@
 //! `coupons`: template-driven unique discount coupons as a resumable, journaled Process (seed 003).
 //!
-//! Commands: `preview`, `generate`, `resume`, `list`, `show`, `export` and `serve` (the module's HTTP step API).
+//! Commands: `preview`, `generate`, `resume`, `abort`, `delete-unused`, `list`, `show`, `export`, `audit` and
+//! `serve` (the module's HTTP step API behind named tokens with roles).
 //! The generation itself is `crmsync_jobs::coupons`; this crate parses arguments and configuration, opens the
 //! storage, calls the job and prints or serves its reports. [`main_entry`] is the whole program.
 
@@ -10,6 +11,7 @@ mod config;
 mod export;
 pub mod i18n;
 mod output;
+pub mod rights;
 pub mod serve;
 
 use std::process::ExitCode;

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use crmsync_jobs::coupons::{GenerationReport, NextAction, Preview};
+use crmsync_ports::AuditRecord;
 
 use crate::i18n::{self, Lang, args, tr};
 
@@ -146,6 +147,33 @@ pub(crate) fn preview(lang: Lang, preview: &Preview) -> String {
     out.push('\n');
     for code in &preview.codes {
         out.push_str(code);
+        out.push('\n');
+    }
+    out
+}
+
+/// The audit, one line per entry, newest first.
+pub(crate) fn audit(lang: Lang, entries: &[AuditRecord]) -> String {
+    let mut out = tr(lang, "audit-header", &[]);
+    out.push('\n');
+    for record in entries {
+        let e = &record.entry;
+        let _ = write!(
+            out,
+            "{}  {}  {}  {}  {}",
+            e.at.format("%Y-%m-%d %H:%M:%S UTC"),
+            e.actor,
+            e.action,
+            or_dash(e.process),
+            tr(lang, &format!("outcome-{}", e.outcome.as_str()), &[]),
+        );
+        if let Some(detail) = &e.detail {
+            let _ = write!(out, "  ({detail})");
+        }
+        out.push('\n');
+    }
+    if entries.is_empty() {
+        out.push_str(&tr(lang, "audit-empty", &[]));
         out.push('\n');
     }
     out

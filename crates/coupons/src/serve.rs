@@ -1,32 +1,32 @@
-//! The module's AJAX flow as a JSON API: `POST /preview`, `POST /processes` (start),
-//! `POST /processes/{id}/step`, `POST /processes/{id}/finish`, `GET /processes/{id}` — every route behind the
-//! configured bearer token.
+//! The module's AJAX flow as a JSON API behind named bearer tokens with roles.
+//!
+//! viewer: `POST /preview`, `GET /processes`, `GET /processes/{id}`, `GET /processes/{id}/export`;
+//! operator: also `POST /processes` (start), `POST /processes/{id}/step`, `…/finish`, `…/resume`;
+//! admin: also `POST /processes/{id}/abort`, `DELETE /processes/{id}/coupons` (the run's unused coupons) and
+//! `GET /audit`. Every state-changing call is audited.
+
+mod fields;
+mod handlers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use crmsync_cli::exit::Failure;
-use crmsync_cli::http::{BearerToken, require_bearer};
-use crmsync_domain::ProcessId;
-use crmsync_domain::coupon::{SettingsDraft, SettingsErrors};
-use crmsync_jobs::coupons::{
-    CouponError, CouponGenerator, GenerationReport, StepBudget, plan, preview,
-};
+use crmsync_domain::coupon::SettingsErrors;
+use crmsync_jobs::coupons::{CouponError, CouponGenerator, GenerationReport, StepBudget};
 use crmsync_jobs::shutdown::Shutdown;
-use crmsync_ports::StoreError;
-use secrecy::SecretString;
-use serde_json::{Map, Value, json};
+use crmsync_ports::{AuditLog, StoreError};
+use serde_json::{Value, json};
 
 use crate::i18n::{self, Lang, args, tr};
 use crate::output;
+use crate::rights::{Auditor, Tokens, authenticate};
 
 /// The most codes one step request may ask for.
 pub const MAX_STEP_CODES: u64 = 1_000_000;
@@ -38,30 +38,50 @@ pub const DEFAULT_PREVIEW: u64 = 20;
 struct AppState {
     generator: CouponGenerator,
     budget: StepBudget,
+    auditor: Auditor,
+    audit: Arc<dyn AuditLog>,
 }
 
-/// The API on `generator`: steps default to `budget`; every request needs `Authorization: Bearer <token>`.
-pub fn router(generator: CouponGenerator, budget: StepBudget, token: SecretString) -> Router {
-    let state = Arc::new(AppState { generator, budget });
+/// The API on `generator`: steps default to `budget`; every request needs one of `tokens`, whose role decides
+/// what it may do; state-changing calls are written to `audit`.
+pub fn router(
+    generator: CouponGenerator,
+    budget: StepBudget,
+    tokens: Tokens,
+    audit: Arc<dyn AuditLog>,
+) -> Router {
+    let state = Arc::new(AppState {
+        generator,
+        budget,
+        auditor: Auditor::new(audit.clone()),
+        audit,
+    });
     Router::new()
-        .route("/preview", post(preview_codes))
-        .route("/processes", post(start))
-        .route("/processes/{id}", get(status))
-        .route("/processes/{id}/step", post(step))
-        .route("/processes/{id}/finish", post(finish))
+        .route("/preview", post(handlers::preview_codes))
+        .route("/processes", post(handlers::start).get(handlers::list))
+        .route("/processes/{id}", get(handlers::status))
+        .route("/processes/{id}/step", post(handlers::step))
+        .route("/processes/{id}/finish", post(handlers::finish))
+        .route("/processes/{id}/resume", post(handlers::resume))
+        .route("/processes/{id}/abort", post(handlers::abort))
+        .route(
+            "/processes/{id}/coupons",
+            axum::routing::delete(handlers::delete_unused),
+        )
+        .route("/processes/{id}/export", get(handlers::export_csv))
+        .route("/audit", get(handlers::audit))
         .with_state(state)
-        .layer(middleware::from_fn_with_state(
-            BearerToken(Arc::new(token)),
-            require_bearer,
-        ))
+        .layer(middleware::from_fn_with_state(tokens, authenticate))
 }
 
-/// Listens on `address` (start-up errors in `lang`), prints `listening on http://ADDR` on stdout, and serves until `shutdown` fires.
+/// Listens on `address` (start-up errors in `lang`), prints `listening on http://ADDR` on stdout, and serves
+/// until `shutdown` fires.
 pub async fn serve(
     generator: CouponGenerator,
     budget: StepBudget,
     address: SocketAddr,
-    token: SecretString,
+    tokens: Tokens,
+    audit: Arc<dyn AuditLog>,
     shutdown: Shutdown,
     lang: Lang,
 ) -> Result<(), Failure> {
@@ -86,7 +106,7 @@ pub async fn serve(
         let _ = stdout.flush();
     }
     tracing::info!(%local, "serving the coupon step API");
-    axum::serve(listener, router(generator, budget, token))
+    axum::serve(listener, router(generator, budget, tokens, audit))
         .with_graceful_shutdown(async move {
             let reason = shutdown.requested().await;
             tracing::info!(%reason, "stopping the coupon step API");
@@ -128,6 +148,8 @@ pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// The message in English, for the audit.
+    english: String,
     errors: Vec<Value>,
 }
 
@@ -141,7 +163,31 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             code: "bad_request",
             errors: vec![json!({"field": field, "reason": message})],
+            english: tr(Lang::En, key, &all),
             message,
+        }
+    }
+
+    /// A 403: the token lacks a role (`message` names it).
+    fn forbidden(message: String) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            english: message.clone(),
+            message,
+            errors: Vec::new(),
+        }
+    }
+
+    /// A 500 whose cause is logged, not shown.
+    fn internal(lang: Lang, cause: String) -> Self {
+        tracing::error!(%cause, "coupon API request failed");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            english: cause,
+            message: tr(lang, "error-internal", &[]),
+            errors: Vec::new(),
         }
     }
 
@@ -151,6 +197,7 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             code: "invalid_settings",
             message: i18n::settings_errors(lang, errors),
+            english: i18n::settings_errors(Lang::En, errors),
             errors: errors
                 .0
                 .iter()
@@ -188,6 +235,7 @@ impl ApiError {
             status,
             code,
             message: i18n::coupon_error(lang, error),
+            english: i18n::coupon_error(Lang::En, error),
             errors: Vec::new(),
         }
     }
@@ -233,234 +281,7 @@ fn answer(lang: Lang, status: StatusCode, report: &GenerationReport) -> Response
     (status, Json(report_json(lang, report))).into_response()
 }
 
-/// A request body: a JSON object whose fields are read one by one, each error naming its field.
-struct Fields {
-    map: Map<String, Value>,
-    lang: Lang,
-}
-
-impl Fields {
-    fn parse(lang: Lang, body: &Bytes, allowed: &[&str]) -> Result<Self, ApiError> {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self {
-                map: Map::new(),
-                lang,
-            });
-        }
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            ApiError::bad_request(lang, "body", "error-body-not-json", args!["reason" => e])
-        })?;
-        let Value::Object(map) = value else {
-            return Err(ApiError::bad_request(
-                lang,
-                "body",
-                "error-body-not-object",
-                &[],
-            ));
-        };
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(ApiError::bad_request(
-                lang,
-                unknown,
-                "error-unknown-field",
-                args!["allowed" => allowed.join(", ")],
-            ));
-        }
-        Ok(Self { map, lang })
-    }
-
-    fn get(&self, name: &str) -> Option<&Value> {
-        self.map.get(name).filter(|v| !v.is_null())
-    }
-
-    fn wrong(&self, name: &str, key: &str) -> ApiError {
-        ApiError::bad_request(self.lang, name, key, &[])
-    }
-
-    fn string(&self, name: &str) -> Result<Option<String>, ApiError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.wrong(name, "error-must-be-string")),
-        }
-    }
-
-    fn text_or_number(&self, name: &str) -> Result<Option<String>, ApiError> {
-        match self.get(name) {
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            _ => self.string(name),
-        }
-    }
-
-    fn number(&self, name: &str) -> Result<Option<u64>, ApiError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(value) => value
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| self.wrong(name, "error-must-be-number")),
-        }
-    }
-
-    fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(self.wrong(name, "error-must-be-flag")),
-        }
-    }
-
-    fn strings(&self, name: &str) -> Result<Vec<String>, ApiError> {
-        match self.get(name) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| {
-                    item.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| self.wrong(name, "error-must-be-strings"))
-                })
-                .collect(),
-            Some(_) => Err(self.wrong(name, "error-must-be-strings")),
-        }
-    }
-
-    fn template_draft(&self) -> Result<SettingsDraft, ApiError> {
-        Ok(SettingsDraft {
-            template: self.string("template")?,
-            case: self.string("case")?,
-            exclude_lookalikes: self.flag("exclude_lookalikes")?,
-            placeholders: self.strings("placeholders")?,
-            ..SettingsDraft::default()
-        })
-    }
-}
-
-const TEMPLATE_FIELDS: [&str; 4] = ["template", "case", "exclude_lookalikes", "placeholders"];
-const START_FIELDS: [&str; 13] = [
-    "template",
-    "case",
-    "exclude_lookalikes",
-    "placeholders",
-    "count",
-    "discount_id",
-    "type",
-    "active",
-    "active_from",
-    "active_to",
-    "max_uses",
-    "user_id",
-    "description",
-];
-
-fn process_id(lang: Lang, raw: &str) -> Result<ProcessId, ApiError> {
-    raw.parse::<ProcessId>()
-        .ok()
-        .filter(|id| id.0 > 0)
-        .ok_or_else(|| ApiError::bad_request(lang, "id", "error-bad-id", args!["value" => raw]))
-}
-
-async fn preview_codes(ReqLang(lang): ReqLang, body: Bytes) -> Result<Response, ApiError> {
-    let allowed: Vec<&str> = TEMPLATE_FIELDS.iter().copied().chain(["count"]).collect();
-    let fields = Fields::parse(lang, &body, &allowed)?;
-    let count = fields.number("count")?.unwrap_or(DEFAULT_PREVIEW);
-    let count = usize::try_from(count).unwrap_or(usize::MAX);
-    let shown = preview(&fields.template_draft()?, count, &mut rand::rng())
-        .map_err(|e| ApiError::settings(lang, &e))?;
-    Ok(Json(shown).into_response())
-}
-
-async fn start(
-    State(state): State<Arc<AppState>>,
-    ReqLang(lang): ReqLang,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let fields = Fields::parse(lang, &body, &START_FIELDS)?;
-    let draft = SettingsDraft {
-        count: fields.number("count")?,
-        discount_id: fields.number("discount_id")?,
-        coupon_type: fields.text_or_number("type")?,
-        active: fields.flag("active")?,
-        active_from: fields.string("active_from")?,
-        active_to: fields.string("active_to")?,
-        max_uses: fields.number("max_uses")?,
-        user_id: fields.number("user_id")?,
-        description: fields.string("description")?,
-        ..fields.template_draft()?
-    };
-    let planned = plan(draft).map_err(|e| ApiError::settings(lang, &e))?;
-    let report = state
-        .generator
-        .start(&planned)
-        .await
-        .map_err(|e| ApiError::coupon(lang, &e))?;
-    Ok(answer(lang, StatusCode::CREATED, &report))
-}
-
-async fn step(
-    State(state): State<Arc<AppState>>,
-    ReqLang(lang): ReqLang,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let id = process_id(lang, &id)?;
-    let fields = Fields::parse(lang, &body, &["max_codes", "max_seconds"])?;
-    let mut budget = state.budget;
-    if let Some(codes) = fields.number("max_codes")? {
-        if !(1..=MAX_STEP_CODES).contains(&codes) {
-            return Err(ApiError::bad_request(
-                lang,
-                "max_codes",
-                "error-step-range",
-                args!["max" => MAX_STEP_CODES],
-            ));
-        }
-        budget.max_codes = Some(codes);
-    }
-    if let Some(seconds) = fields.number("max_seconds")? {
-        if !(1..=MAX_STEP_SECONDS).contains(&seconds) {
-            return Err(ApiError::bad_request(
-                lang,
-                "max_seconds",
-                "error-step-range",
-                args!["max" => MAX_STEP_SECONDS],
-            ));
-        }
-        budget.max_time = Some(Duration::from_secs(seconds));
-    }
-    let report = state
-        .generator
-        .step(id, budget)
-        .await
-        .map_err(|e| ApiError::coupon(lang, &e))?;
-    Ok(answer(lang, StatusCode::OK, &report))
-}
-
-async fn finish(
-    State(state): State<Arc<AppState>>,
-    ReqLang(lang): ReqLang,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let report = state
-        .generator
-        .finish(process_id(lang, &id)?)
-        .await
-        .map_err(|e| ApiError::coupon(lang, &e))?;
-    Ok(answer(lang, StatusCode::OK, &report))
-}
-
-async fn status(
-    State(state): State<Arc<AppState>>,
-    ReqLang(lang): ReqLang,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let report = state
-        .generator
-        .status(process_id(lang, &id)?)
-        .await
-        .map_err(|e| ApiError::coupon(lang, &e))?;
-    Ok(answer(lang, StatusCode::OK, &report))
-}
-
+#[cfg(test)]
+mod rights_tests;
 #[cfg(test)]
 mod tests;

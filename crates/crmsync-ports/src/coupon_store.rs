@@ -74,6 +74,10 @@ pub trait CouponStore: Send + Sync {
     /// Inserts coupons that belong to no run (imported or made by hand); returns how many were new.
     async fn import(&self, fields: &CouponFields, codes: &[String]) -> Result<u64, StoreError>;
 
+    /// Deletes the coupons of `process` that were never used; returns how many. A table that records use (Bitrix's
+    /// `USE_COUNT`) keeps the used ones; crmsync's own table records no use, so every coupon of the run goes.
+    async fn delete_unused(&self, process: ProcessId) -> Result<u64, StoreError>;
+
     /// The coupon with `code`.
     async fn find(&self, code: &str) -> Result<Option<StoredCoupon>, StoreError>;
 

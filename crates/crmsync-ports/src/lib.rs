@@ -4,6 +4,7 @@
 //! whether those are PostgreSQL, Redis, SQLite or in-memory. With the `mocks` feature every port also has a
 //! [mockall](https://docs.rs/mockall) mock (`MockProcessStore`, `MockLockStore`, ...) for unit tests of `apply`.
 
+mod audit;
 mod coupon_store;
 mod crm;
 mod error;
@@ -17,6 +18,7 @@ mod progress;
 mod reception_links;
 mod set_store;
 
+pub use audit::{AuditEntry, AuditFilter, AuditLog, AuditOutcome, AuditRecord};
 pub use coupon_store::{ChunkCommit, ChunkOutcome, CouponStore, StoredCoupon};
 pub use crm::{
     CompanyFilter, ContactFilter, Created, CrmClient, CrmClientExt, CrmError, LeadFilter,
@@ -44,8 +46,8 @@ pub use set_store::SetStore;
 /// The mockall mocks of every port (feature `mocks`).
 #[cfg(any(test, feature = "mocks"))]
 pub use self::{
-    coupon_store::MockCouponStore, crm::MockCrmClient, key_value::MockKeyValueStore,
-    lock::MockLockStore, mis::MockMisSource, monitor::MockMonitorApi, org::MockOrgSource,
-    org::MockOrgStore, process_store::MockProcessStore, progress::MockProgress,
+    audit::MockAuditLog, coupon_store::MockCouponStore, crm::MockCrmClient,
+    key_value::MockKeyValueStore, lock::MockLockStore, mis::MockMisSource, monitor::MockMonitorApi,
+    org::MockOrgSource, org::MockOrgStore, process_store::MockProcessStore, progress::MockProgress,
     reception_links::MockReceptionLinkStore, set_store::MockSetStore,
 };

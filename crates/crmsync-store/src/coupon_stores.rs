@@ -2,17 +2,19 @@
 
 use std::sync::Arc;
 
-use crmsync_ports::{CouponStore, ProcessStore};
+use crmsync_ports::{AuditLog, CouponStore, ProcessStore};
 
 use crate::{Database, StorageUrlError};
 
-/// The journal and the coupon table of one backend; a chunk and its journal progress commit together.
+/// The journal, the coupon table and the audit of one backend; a chunk and its journal progress commit together.
 #[derive(Clone)]
 pub struct CouponStores {
     /// The run journal.
     pub processes: Arc<dyn ProcessStore>,
     /// The coupon table.
     pub coupons: Arc<dyn CouponStore>,
+    /// The audit of state-changing calls.
+    pub audit: Arc<dyn AuditLog>,
     /// Which backend this is (`PostgreSQL`, `SQLite`, `memory`).
     pub backend: &'static str,
 }
@@ -41,6 +43,7 @@ impl CouponStores {
         Self {
             processes: database.processes(),
             coupons: database.coupons(),
+            audit: database.audit(),
             backend: database.backend(),
         }
     }

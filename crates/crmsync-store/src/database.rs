@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsync_ports::{
-    CouponStore, KeyValueStore, OrgStore, ProcessStore, ReceptionLinkStore, SetStore, StoreError,
+    AuditLog, CouponStore, KeyValueStore, OrgStore, ProcessStore, ReceptionLinkStore, SetStore,
+    StoreError,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -44,6 +45,7 @@ pub struct MemoryDatabase {
     key_values: memory::MemoryKeyValueStore,
     org: memory::MemoryOrgStore,
     reception_links: crate::MemoryReceptionLinks,
+    audit: memory::MemoryAuditLog,
 }
 
 impl Database {
@@ -122,6 +124,15 @@ impl Database {
             Self::Postgres(pool) => Arc::new(crate::SqlReceptionLinks::Postgres(pool.clone())),
             Self::Sqlite(pool) => Arc::new(crate::SqlReceptionLinks::Sqlite(pool.clone())),
             Self::Memory(state) => Arc::new(state.reception_links.clone()),
+        }
+    }
+
+    /// The audit of state-changing calls.
+    pub fn audit(&self) -> Arc<dyn AuditLog> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgAuditLog::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteAuditLog::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.audit.clone()),
         }
     }
 

@@ -9,6 +9,7 @@
 //! - [`SqlReceptionLinks`] / [`MemoryReceptionLinks`]: the reception sync's link tables.
 //! - [`CouponStores`]: the journal and the coupon table of one backend, chosen by URL.
 
+mod audit_row;
 mod coupon_row;
 mod coupon_stores;
 mod database;

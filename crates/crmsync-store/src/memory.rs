@@ -2,6 +2,7 @@
 //!
 //! Every type is cheap to clone; clones share state. Nothing survives the process.
 
+mod audit;
 mod coupon_store;
 mod key_value;
 mod lock;
@@ -9,6 +10,7 @@ mod org_store;
 mod process_store;
 mod set_store;
 
+pub use audit::MemoryAuditLog;
 pub use coupon_store::MemoryCouponStore;
 pub use key_value::MemoryKeyValueStore;
 pub use lock::MemoryLockStore;

@@ -1,11 +1,13 @@
 //! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs and coupons.
 
+mod audit;
 mod coupon_store;
 mod key_value;
 mod org_store;
 mod process_store;
 mod set_store;
 
+pub use audit::PgAuditLog;
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use key_value::PgKeyValueStore;
 pub use org_store::PgOrgStore;

@@ -2,12 +2,14 @@
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
+mod audit;
 mod coupon_store;
 mod key_value;
 mod org_store;
 mod process_store;
 mod set_store;
 
+pub use audit::SqliteAuditLog;
 pub use coupon_store::SqliteCouponStore;
 pub use key_value::SqliteKeyValueStore;
 pub use org_store::SqliteOrgStore;

@@ -126,3 +126,20 @@ async fn sqlite_org_store() {
 async fn postgres_org_store() {
     contract::org_store(&postgres::PgOrgStore::new(pg_pool().await)).await;
 }
+
+#[tokio::test]
+async fn memory_audit_log() {
+    contract::audit_log(&memory::MemoryAuditLog::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_audit_log() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::audit_log(&sqlite::SqliteAuditLog::new(pool)).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn postgres_audit_log() {
+    contract::audit_log(&postgres::PgAuditLog::new(pg_pool().await)).await;
+}

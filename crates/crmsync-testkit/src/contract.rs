@@ -1,5 +1,6 @@
 //! Contract suites: the behaviour every adapter of a storage port must show, run unchanged against each one.
 
+mod audit_log;
 mod coupon_store;
 mod key_value;
 mod lock_store;
@@ -7,6 +8,7 @@ mod org_store;
 mod process_store;
 mod set_store;
 
+pub use audit_log::audit_log;
 pub use coupon_store::coupon_store;
 pub use key_value::key_value_store;
 pub use lock_store::lock_store;

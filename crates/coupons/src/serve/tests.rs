@@ -6,15 +6,30 @@ use crmsync_store::CouponStores;
 use tower::ServiceExt;
 
 use super::*;
+use crate::rights::{NamedToken, Role};
+use crmsync_domain::ProcessId;
+use secrecy::SecretString;
 
-const TOKEN: &str = "test-token-0123456789";
+pub(super) const TOKEN: &str = "test-token-0123456789";
+pub(super) const OPERATOR: &str = "operator-token-0123456789";
+pub(super) const VIEWER: &str = "viewer-token-0123456789";
 
-fn app(stores: &CouponStores) -> Router {
+pub(super) fn app(stores: &CouponStores) -> Router {
     let generator = CouponGenerator::new(stores.processes.clone(), stores.coupons.clone());
-    router(generator, StepBudget::MODULE, SecretString::from(TOKEN))
+    let named = |name: &str, token: &str, role| NamedToken {
+        name: name.to_owned(),
+        token: SecretString::from(token),
+        role,
+    };
+    let tokens = Tokens::new(vec![
+        named("root", TOKEN, Role::Admin),
+        named("shop", OPERATOR, Role::Operator),
+        named("витрина", VIEWER, Role::Viewer),
+    ]);
+    router(generator, StepBudget::MODULE, tokens, stores.audit.clone())
 }
 
-async fn call(
+pub(super) async fn call(
     app: &Router,
     method: &str,
     uri: &str,

@@ -191,6 +191,62 @@ impl CouponGenerator {
         Ok(self.report_of(&process, &valid, checkpoint.as_ref()))
     }
 
+    /// Stops run `id` for good: a pending, running or failed run becomes aborted with `reason`; its coupons stay
+    /// (see [`Self::delete_unused`]). An aborted run is reported as it is.
+    pub async fn abort(
+        &self,
+        id: ProcessId,
+        reason: &str,
+    ) -> Result<GenerationReport, CouponError> {
+        let Loaded {
+            process,
+            valid,
+            checkpoint,
+        } = self.load(id).await?;
+        let mut next = process.clone();
+        match process.status() {
+            ProcessStatus::Aborted => {
+                return Ok(self.report_of(&process, &valid, checkpoint.as_ref()));
+            }
+            ProcessStatus::Failed => {
+                next.requeue()?;
+                next.abort(reason, Utc::now())?;
+            }
+            ProcessStatus::Pending | ProcessStatus::Running => next.abort(reason, Utc::now())?,
+            status @ ProcessStatus::Completed => {
+                return Err(CouponError::NotRunning {
+                    id,
+                    status,
+                    action: "abort",
+                });
+            }
+        }
+        if !self.processes.save(&next, Expected::from(&process)).await? {
+            return Err(CouponError::Conflict { id });
+        }
+        tracing::info!(process = %id, processed = next.processed(), "coupon generation aborted");
+        Ok(self.report_of(&next, &valid, checkpoint.as_ref()))
+    }
+
+    /// Deletes the coupons of run `id` that were never used; returns how many. A run still generating (pending
+    /// or running) is refused: abort it first.
+    pub async fn delete_unused(&self, id: ProcessId) -> Result<u64, CouponError> {
+        let Loaded { process, valid, .. } = self.load(id).await?;
+        if matches!(
+            process.status(),
+            ProcessStatus::Pending | ProcessStatus::Running
+        ) {
+            return Err(CouponError::InProgress {
+                id,
+                processed: process.processed(),
+                total: valid.settings.count,
+            });
+        }
+        let deleted = self.coupons.delete_unused(id).await?;
+        tracing::info!(process = %id, deleted, "unused coupons deleted");
+        Ok(deleted)
+    }
+
     /// The run's current state.
     pub async fn status(&self, id: ProcessId) -> Result<GenerationReport, CouponError> {
         let loaded = self.load(id).await?;

@@ -169,6 +169,10 @@ impl CouponStore for Killer {
         self.inner.import(fields, codes).await
     }
 
+    async fn delete_unused(&self, process: ProcessId) -> Result<u64, StoreError> {
+        self.inner.delete_unused(process).await
+    }
+
     async fn find(&self, code: &str) -> Result<Option<StoredCoupon>, StoreError> {
         self.inner.find(code).await
     }

@@ -15,6 +15,7 @@ use super::{MemoryProcessStore, lock};
 struct Table {
     rows: Vec<StoredCoupon>,
     by_code: HashMap<String, usize>,
+    last_id: i64,
 }
 
 impl Table {
@@ -30,7 +31,8 @@ impl Table {
             if self.by_code.contains_key(code) {
                 continue;
             }
-            let id = self.rows.len() as i64 + 1;
+            self.last_id += 1;
+            let id = self.last_id;
             self.by_code.insert(code.clone(), self.rows.len());
             self.rows.push(StoredCoupon {
                 id,
@@ -106,6 +108,20 @@ impl CouponStore for MemoryCouponStore {
 
     async fn import(&self, fields: &CouponFields, codes: &[String]) -> Result<u64, StoreError> {
         Ok(lock(&self.table).insert(fields, codes, None, Utc::now()))
+    }
+
+    async fn delete_unused(&self, process: ProcessId) -> Result<u64, StoreError> {
+        let mut table = lock(&self.table);
+        let before = table.rows.len();
+        table.rows.retain(|c| c.process != Some(process));
+        let by_code = table
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.clone(), i))
+            .collect();
+        table.by_code = by_code;
+        Ok((before - table.rows.len()) as u64)
     }
 
     async fn find(&self, code: &str) -> Result<Option<StoredCoupon>, StoreError> {

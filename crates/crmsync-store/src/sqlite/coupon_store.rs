@@ -141,6 +141,15 @@ impl CouponStore for SqliteCouponStore {
         Ok(inserted)
     }
 
+    async fn delete_unused(&self, process: ProcessId) -> Result<u64, StoreError> {
+        let result = sqlx::query("DELETE FROM coupons WHERE process_id = $1")
+            .bind(process.0)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| sql_error(BACKEND, e))?;
+        Ok(result.rows_affected())
+    }
+
     async fn find(&self, code: &str) -> Result<Option<StoredCoupon>, StoreError> {
         let row: Option<CouponRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {COUPON_COLUMNS} FROM coupons WHERE code = $1"

@@ -85,6 +85,7 @@ pub async fn coupon_store(processes: &dyn ProcessStore, coupons: &dyn CouponStor
     codes_are_case_sensitive_and_unicode(processes, coupons).await;
     listing_pages_in_insertion_order(processes, coupons).await;
     ending_a_run_never_touches_progress(processes, coupons).await;
+    deleting_unused_coupons_touches_only_that_run(processes, coupons).await;
 }
 
 async fn a_chunk_and_its_progress_commit_together(
@@ -295,5 +296,32 @@ async fn ending_a_run_never_touches_progress(
             .await
             .unwrap(),
         "the entry is no longer running"
+    );
+}
+
+async fn deleting_unused_coupons_touches_only_that_run(
+    processes: &dyn ProcessStore,
+    coupons: &dyn CouponStore,
+) {
+    let doomed = running(processes).await;
+    let kept = running(processes).await;
+    commit(coupons, &doomed, 0, &codes(&["D-1", "D-2", "D-3"])).await;
+    commit(coupons, &kept, 0, &codes(&["D-4"])).await;
+    assert_eq!(
+        coupons.import(&fields(), &codes(&["D-5"])).await.unwrap(),
+        1
+    );
+    assert_eq!(coupons.delete_unused(doomed.id()).await.unwrap(), 3);
+    assert_eq!(coupons.count_by_process(doomed.id()).await.unwrap(), 0);
+    assert!(coupons.find("D-2").await.unwrap().is_none());
+    assert_eq!(coupons.count_by_process(kept.id()).await.unwrap(), 1);
+    assert!(coupons.find("D-5").await.unwrap().is_some());
+    assert_eq!(coupons.delete_unused(doomed.id()).await.unwrap(), 0);
+    commit(coupons, &kept, 1, &codes(&["D-6"])).await;
+    let page = coupons.list_by_process(kept.id(), 0, 10).await.unwrap();
+    assert_eq!(
+        page.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
+        ["D-4", "D-6"],
+        "ids keep increasing after a delete"
     );
 }
