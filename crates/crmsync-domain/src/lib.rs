@@ -11,6 +11,7 @@ pub mod org;
 pub mod phone;
 pub mod process;
 pub mod reception;
+pub mod seller;
 
 pub use case_number::{CaseNumber, CaseNumberError};
 pub use message::Message;

@@ -4,6 +4,7 @@
 //! whether those are PostgreSQL, Redis, SQLite or in-memory. With the `mocks` feature every port also has a
 //! [mockall](https://docs.rs/mockall) mock (`MockProcessStore`, `MockLockStore`, ...) for unit tests of `apply`.
 
+mod amonition;
 mod audit;
 mod coupon_store;
 mod crm;
@@ -18,6 +19,11 @@ mod progress;
 mod reception_links;
 mod set_store;
 
+pub use amonition::{
+    CompanyStore, Enqueued, FeedService, InboxCounts, InboxItem, InboxState, NewInboxEvent,
+    PendingIntent, ProfileTransfer, SellerBatches, SellerSource, ServiceError, TransferRequest,
+    TransferStarted, WebhookInbox,
+};
 pub use audit::{AuditEntry, AuditFilter, AuditLog, AuditOutcome, AuditRecord};
 pub use coupon_store::{ChunkCommit, ChunkOutcome, CouponStore, StoredCoupon};
 pub use crm::{
@@ -46,8 +52,21 @@ pub use set_store::SetStore;
 /// The mockall mocks of every port (feature `mocks`).
 #[cfg(any(test, feature = "mocks"))]
 pub use self::{
-    audit::MockAuditLog, coupon_store::MockCouponStore, crm::MockCrmClient,
-    key_value::MockKeyValueStore, lock::MockLockStore, mis::MockMisSource, monitor::MockMonitorApi,
-    org::MockOrgSource, org::MockOrgStore, process_store::MockProcessStore, progress::MockProgress,
-    reception_links::MockReceptionLinkStore, set_store::MockSetStore,
+    amonition::{
+        MockCompanyStore, MockFeedService, MockProfileTransfer, MockSellerBatches,
+        MockSellerSource, MockWebhookInbox,
+    },
+    audit::MockAuditLog,
+    coupon_store::MockCouponStore,
+    crm::MockCrmClient,
+    key_value::MockKeyValueStore,
+    lock::MockLockStore,
+    mis::MockMisSource,
+    monitor::MockMonitorApi,
+    org::MockOrgSource,
+    org::MockOrgStore,
+    process_store::MockProcessStore,
+    progress::MockProgress,
+    reception_links::MockReceptionLinkStore,
+    set_store::MockSetStore,
 };

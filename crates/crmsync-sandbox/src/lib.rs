@@ -6,7 +6,7 @@
 //! The building blocks shared by every emulator live at the crate root: a controllable [`clock`], deterministic
 //! [`faults`], a sliding-window [`ratelimit`] with escalation to blocking, request [`stats`], a PHP-style
 //! [`phpquery`] parser and the loopback [`server`]. The emulators themselves are modules: [`amocrm`],
-//! [`cyberjustice`], [`officeflow`].
+//! [`cyberjustice`], [`officeflow`], [`marketplace`] (AMONITION's profile-transfer and feed services).
 
 pub mod amocrm;
 pub mod clinic;
@@ -14,6 +14,7 @@ pub mod clock;
 pub mod cyberjustice;
 mod error;
 pub mod faults;
+pub mod marketplace;
 pub mod officeflow;
 pub mod phpquery;
 pub mod ratelimit;

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsync_ports::{
-    AuditLog, CouponStore, KeyValueStore, OrgStore, ProcessStore, ReceptionLinkStore, SetStore,
-    StoreError,
+    AuditLog, CompanyStore, CouponStore, KeyValueStore, OrgStore, ProcessStore, ReceptionLinkStore,
+    SetStore, StoreError, WebhookInbox,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -46,6 +46,8 @@ pub struct MemoryDatabase {
     org: memory::MemoryOrgStore,
     reception_links: crate::MemoryReceptionLinks,
     audit: memory::MemoryAuditLog,
+    companies: memory::MemoryCompanyStore,
+    inbox: memory::MemoryWebhookInbox,
 }
 
 impl Database {
@@ -133,6 +135,24 @@ impl Database {
             Self::Postgres(pool) => Arc::new(postgres::PgAuditLog::new(pool.clone())),
             Self::Sqlite(pool) => Arc::new(sqlite::SqliteAuditLog::new(pool.clone())),
             Self::Memory(state) => Arc::new(state.audit.clone()),
+        }
+    }
+
+    /// AMONITION's seller ↔ company links and create intents.
+    pub fn companies(&self) -> Arc<dyn CompanyStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgCompanyStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteCompanyStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.companies.clone()),
+        }
+    }
+
+    /// AMONITION's webhook inbox; `None` on SQLite, which has no inbox (use PostgreSQL, or memory in a sandbox).
+    pub fn inbox(&self) -> Option<Arc<dyn WebhookInbox>> {
+        match self {
+            Self::Postgres(pool) => Some(Arc::new(postgres::PgWebhookInbox::new(pool.clone()))),
+            Self::Sqlite(_) => None,
+            Self::Memory(state) => Some(Arc::new(state.inbox.clone())),
         }
     }
 

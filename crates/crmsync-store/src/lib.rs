@@ -10,6 +10,7 @@
 //! - [`CouponStores`]: the journal and the coupon table of one backend, chosen by URL.
 
 mod audit_row;
+mod company_rows;
 mod coupon_row;
 mod coupon_stores;
 mod database;

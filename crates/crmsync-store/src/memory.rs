@@ -3,7 +3,9 @@
 //! Every type is cheap to clone; clones share state. Nothing survives the process.
 
 mod audit;
+mod company_store;
 mod coupon_store;
+mod inbox;
 mod key_value;
 mod lock;
 mod org_store;
@@ -11,7 +13,9 @@ mod process_store;
 mod set_store;
 
 pub use audit::MemoryAuditLog;
+pub use company_store::MemoryCompanyStore;
 pub use coupon_store::MemoryCouponStore;
+pub use inbox::MemoryWebhookInbox;
 pub use key_value::MemoryKeyValueStore;
 pub use lock::MemoryLockStore;
 pub use org_store::MemoryOrgStore;

@@ -1,17 +1,24 @@
-//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs and coupons.
+//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, coupons, the organisation
+//! copy and AMONITION's sellers, company links and webhook inbox.
 
 mod audit;
+mod company_store;
 mod coupon_store;
+mod inbox;
 mod key_value;
 mod org_store;
 mod process_store;
+mod seller_source;
 mod set_store;
 
 pub use audit::PgAuditLog;
+pub use company_store::PgCompanyStore;
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
+pub use inbox::PgWebhookInbox;
 pub use key_value::PgKeyValueStore;
 pub use org_store::PgOrgStore;
 pub use process_store::PgProcessStore;
+pub use seller_source::{MARKETPLACE_SCHEMA_SQL, PgSellerSource, SELLERS_SQL, load_marketplace};
 pub use set_store::PgSetStore;
 
 use std::time::Duration;

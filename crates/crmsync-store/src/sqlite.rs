@@ -3,6 +3,7 @@
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
 mod audit;
+mod company_store;
 mod coupon_store;
 mod key_value;
 mod org_store;
@@ -10,6 +11,7 @@ mod process_store;
 mod set_store;
 
 pub use audit::SqliteAuditLog;
+pub use company_store::SqliteCompanyStore;
 pub use coupon_store::SqliteCouponStore;
 pub use key_value::SqliteKeyValueStore;
 pub use org_store::SqliteOrgStore;
