@@ -72,17 +72,12 @@ const STEPS: &[Step] = &[
     Step {
         title: "Case monitoring (casemon): the plan of a dry run against the amoCRM and CyberJustice emulators",
         program: &["--package", "casemon", "--bin", "casemon"],
-        args: &[
-            "--sandbox",
-            "--test",
-            "--config",
-            "crates/casemon/sandbox.toml",
-        ],
+        args: &["--sandbox", "--test"],
     },
     Step {
         title: "Case monitoring (casemon): a journaled sync run against the amoCRM and CyberJustice emulators",
         program: &["--package", "casemon", "--bin", "casemon"],
-        args: &["--sandbox", "--config", "crates/casemon/sandbox.toml"],
+        args: &["--sandbox"],
     },
     Step {
         title: "Officeflow sync: a generated organisation (500 users, 2 platforms) into an empty SQLite copy",

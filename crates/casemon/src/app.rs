@@ -2,10 +2,11 @@
 //! run) and maps the result to an exit code.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
-use crmsync_amocrm::{AmoCrmClient, Credentials, RateLimit, RetryPolicy, Timeouts};
+use crmsync_amocrm::AmoCrmClient;
+use crmsync_amocrm::settings::SettingsError;
+use crmsync_cli::backends::{self, BackendError};
 use crmsync_cli::config::{self, Validate};
 use crmsync_cli::exit::Failure;
 use crmsync_cyberjustice::CyberJusticeClient;
@@ -17,14 +18,11 @@ use crmsync_jobs::lock::{LockError, LockOptions, LockedError, run_locked};
 use crmsync_jobs::shutdown::Shutdown;
 use crmsync_jobs::tracking::{RunError, Tracker};
 use crmsync_ports::{KeyValueStore, LockStore, NoProgress, ProcessStore, SetStore};
-use crmsync_redis::{RedisConfig, RedisStores};
-use crmsync_store::Stores;
-use crmsync_store::memory::MemoryLockStore;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::json;
 
-use crate::args::Args;
-use crate::config::{Config, ENV_PREFIX};
+use crate::args::{Args, Command};
+use crate::config::{Config, ENV_PREFIX, settings_error};
 use crate::output;
 use crate::sandbox::{SANDBOX_TOKEN, SampleSpec, Sandbox, SandboxOptions};
 
@@ -40,17 +38,22 @@ struct Adapters {
 
 /// Runs `casemon` with parsed `args`; prints the report on stdout.
 pub(crate) async fn run(args: Args) -> Result<(), Failure> {
+    let sandboxed = args.common.sandbox;
     let mut config: Config = match &args.common.config {
         Some(path) => config::load(Some(path), ENV_PREFIX).map_err(Failure::usage)?,
-        None if args.common.sandbox => Config {
-            storage: crate::config::StorageSection {
-                url: "memory:".to_owned(),
-            },
-            ..Config::default()
-        },
+        None if sandboxed => Config::default(),
         None => config::load(None, ENV_PREFIX).map_err(Failure::usage)?,
     };
-    let sandbox = if args.common.sandbox {
+    config.fill_defaults();
+    if let Some(Command::Authorize(authorize)) = &args.command {
+        if sandboxed {
+            return Err(Failure::usage(
+                "authorize exchanges a code with the real amoCRM account: run it without --sandbox",
+            ));
+        }
+        return authorize_app(&config, &authorize.code).await;
+    }
+    let sandbox = if sandboxed {
         let sandbox = Sandbox::start(SampleSpec::demo(), SandboxOptions::default())
             .await
             .map_err(|e| Failure::job(format!("cannot start the sandbox: {e}")))?;
@@ -69,7 +72,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     config.validate().map_err(Failure::usage)?;
     config.require_live().map_err(Failure::usage)?;
     let settings = config.job_settings();
-    let adapters = build(&config).await?;
+    let adapters = build(&config, sandboxed).await?;
     let result = execute(&args, &config, &settings, &adapters).await;
     if let Some(sandbox) = sandbox {
         sandbox.shutdown().await;
@@ -77,10 +80,32 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     result
 }
 
+/// `casemon authorize --code CODE`: stores the first OAuth token pair where the runs will read it.
+async fn authorize_app(config: &Config, code: &str) -> Result<(), Failure> {
+    config
+        .amocrm
+        .validate()
+        .map_err(|e| Failure::usage(settings_error(e)))?;
+    let backends = backends::open(&config.storage, &config.redis, false)
+        .await
+        .map_err(|e| Failure::job(format!("cannot open storage: {e}")))?;
+    config
+        .amocrm
+        .authorize(code, backends.key_values.clone())
+        .await
+        .map_err(|e| match e {
+            SettingsError::Invalid { .. } => Failure::usage(settings_error(e)),
+            other => Failure::job(other),
+        })?;
+    println!("amoCRM authorized: tokens stored; runs refresh them from now on");
+    Ok(())
+}
+
 /// Points the amoCRM, CyberJustice and monitoring sections at a running sandbox.
 fn point_at(config: &mut Config, sandbox: &Sandbox) {
     config.amocrm.base_url = sandbox.amocrm.base_url();
     config.amocrm.long_lived_token = SecretString::from(SANDBOX_TOKEN);
+    config.amocrm.oauth = None;
     config.cyberjustice = sandbox.cyberjustice_config();
     let settings = sandbox.world.settings();
     let monitoring = &mut config.monitoring;
@@ -90,65 +115,36 @@ fn point_at(config: &mut Config, sandbox: &Sandbox) {
     monitoring.limit = settings.limit;
 }
 
-async fn build(config: &Config) -> Result<Adapters, Failure> {
-    let amocrm = &config.amocrm;
-    let rate = RateLimit::per_second(amocrm.rate_limit_per_s).ok_or_else(|| {
-        Failure::usage("config key `amocrm.rate_limit_per_s`: must be at least 1")
-    })?;
-    let crm = AmoCrmClient::builder(
-        amocrm.base_url.trim(),
-        Credentials::LongLived(SecretString::from(
-            amocrm.long_lived_token.expose_secret().trim(),
-        )),
-    )
-    .rate_limit(rate)
-    .timeouts(Timeouts {
-        connect: Duration::from_millis(amocrm.request_timeout_ms.min(5_000)),
-        request: Duration::from_millis(amocrm.request_timeout_ms),
-    })
-    .retry(RetryPolicy {
-        max_attempts: amocrm.max_attempts,
-        base_delay: Duration::from_millis(amocrm.retry_base_delay_ms),
-        ..RetryPolicy::default()
-    })
-    .user_agent(concat!("casemon/", env!("CARGO_PKG_VERSION")))
-    .build()
-    .map_err(|e| Failure::usage(format!("config section `amocrm`: {e}")))?;
+/// Opens storage, the lock and the clients; under `sandbox`, nothing `[storage]` or `[redis]` names.
+async fn build(config: &Config, sandbox: bool) -> Result<Adapters, Failure> {
+    let backends = backends::open(&config.storage, &config.redis, sandbox)
+        .await
+        .map_err(|e| match e {
+            BackendError::Config(e) => Failure::usage(e),
+            other => Failure::job(other),
+        })?;
+    tracing::info!(
+        storage = backends.database.backend(),
+        lock = %backends.lock_kind,
+        "backends open"
+    );
+    let crm = config
+        .amocrm
+        .client(
+            backends.key_values.clone(),
+            concat!("casemon/", env!("CARGO_PKG_VERSION")),
+        )
+        .await
+        .map_err(|e| Failure::usage(settings_error(e)))?;
     let monitor = CyberJusticeClient::new(config.cyberjustice.clone())
         .map_err(|e| Failure::usage(format!("config key `cyberjustice.{e}`")))?;
-    let stores = Stores::open(&config.storage.url)
-        .await
-        .map_err(|e| Failure::job(format!("storage: {e}")))?;
-    let (sets, state, locks): (
-        Arc<dyn SetStore>,
-        Arc<dyn KeyValueStore>,
-        Arc<dyn LockStore>,
-    ) = if config.redis.url.trim().is_empty() {
-        (
-            stores.sets.clone(),
-            stores.key_values.clone(),
-            Arc::new(MemoryLockStore::new()),
-        )
-    } else {
-        let redis = RedisStores::connect(
-            &RedisConfig::new(config.redis.url.trim())
-                .with_key_prefix(config.redis.key_prefix.clone()),
-        )
-        .await
-        .map_err(|e| Failure::job(format!("redis: {e}")))?;
-        (
-            Arc::new(redis.sets),
-            Arc::new(redis.key_values),
-            Arc::new(redis.locks),
-        )
-    };
     Ok(Adapters {
         crm,
         monitor,
-        sets,
-        state,
-        journal: stores.processes,
-        locks,
+        sets: backends.sets,
+        state: backends.key_values,
+        journal: backends.database.processes(),
+        locks: backends.locks,
     })
 }
 
@@ -193,11 +189,8 @@ async fn execute(
         tracker = tracker.with_progress_sink(crmsync_cli::progress::for_terminal("casemon"));
     }
     let lock = LockOptions {
-        wait: (config.lock.wait_s > 0).then(|| Duration::from_secs(config.lock.wait_s)),
-        ..LockOptions::new(
-            config.lock.key.clone(),
-            Duration::from_secs(config.lock.ttl_s),
-        )
+        wait: config.lock.wait(),
+        ..LockOptions::new(config.lock.key.clone(), config.lock.ttl())
     };
     let new = NewProcess {
         kind,

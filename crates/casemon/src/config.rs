@@ -1,8 +1,10 @@
 //! `casemon`'s configuration: TOML sections `[amocrm]`, `[cyberjustice]`, `[monitoring]`, `[tasks]`,
-//! `[storage]`, `[redis]`, `[lock]`, each key overridable by `CASEMON__SECTION__KEY`.
+//! `[storage]`, `[redis]`, `[lock]` (`[amocrm]` and the last three are the sections every binary shares), each key overridable by `CASEMON__SECTION__KEY`.
 
 use std::time::Duration;
 
+use crmsync_amocrm::settings::{AmoCrmSettings, SettingsError};
+use crmsync_cli::backends::{LockSection, RedisSection, StorageSection};
 use crmsync_cli::config::{ConfigError, Validate};
 use crmsync_cyberjustice::CyberJusticeConfig;
 use crmsync_domain::crm::{FieldId, PipelineId, StatusId, StatusRef, TaskTypeId};
@@ -10,52 +12,10 @@ use crmsync_jobs::case_monitoring::{
     DEFAULT_LIMIT, DEFAULT_OVERFLOW_SET, DEFAULT_PENDING_SET, DEFAULT_STATE_KEY, JobSettings,
     PlanOptions, TaskSettings,
 };
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The environment prefix of overrides.
 pub const ENV_PREFIX: &str = "CASEMON";
-
-/// How to reach amoCRM.
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AmoCrmSection {
-    /// The account's address, `https://example.amocrm.ru`.
-    pub base_url: String,
-    /// The long-lived token of a private integration.
-    pub long_lived_token: SecretString,
-    /// Most requests per second (amoCRM allows 7).
-    pub rate_limit_per_s: u32,
-    /// How long one request may take, in milliseconds.
-    pub request_timeout_ms: u64,
-    /// Attempts per read or update on 5xx and transport failures.
-    pub max_attempts: u32,
-    /// The first retry's wait, in milliseconds.
-    pub retry_base_delay_ms: u64,
-}
-
-impl Default for AmoCrmSection {
-    fn default() -> Self {
-        Self {
-            base_url: String::new(),
-            long_lived_token: SecretString::default(),
-            rate_limit_per_s: 7,
-            request_timeout_ms: 20_000,
-            max_attempts: 4,
-            retry_base_delay_ms: 250,
-        }
-    }
-}
-
-impl std::fmt::Debug for AmoCrmSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AmoCrmSection")
-            .field("base_url", &self.base_url)
-            .field("long_lived_token", &"***")
-            .field("rate_limit_per_s", &self.rate_limit_per_s)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Which leads, which limit, which keys.
 #[derive(Debug, Clone, Deserialize)]
@@ -127,79 +87,17 @@ impl Default for TasksSection {
     }
 }
 
-/// Where the run journal (and, without Redis, the sets and the state) live.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StorageSection {
-    /// `postgres://…`, `sqlite:PATH` or `memory:`.
-    pub url: String,
-}
-
-impl Default for StorageSection {
-    fn default() -> Self {
-        Self {
-            url: "sqlite:casemon.sqlite".to_owned(),
-        }
-    }
-}
-
-/// Redis for the lock, the sets and the state (production).
-#[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RedisSection {
-    /// `redis://host:6379`; empty: no Redis (sets and state in `[storage]`, an in-process lock).
-    pub url: String,
-    /// Prefix of every key.
-    pub key_prefix: String,
-}
-
-impl Default for RedisSection {
-    fn default() -> Self {
-        Self {
-            url: String::new(),
-            key_prefix: crmsync_redis::RedisConfig::DEFAULT_KEY_PREFIX.to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Debug for RedisSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redacted = crmsync_redis::RedisConfig::new(self.url.clone()).redacted_url();
-        f.debug_struct("RedisSection")
-            .field("url", &redacted)
-            .field("key_prefix", &self.key_prefix)
-            .finish()
-    }
-}
-
-/// The lock that keeps two runs from overlapping.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LockSection {
-    /// The lock's key.
-    pub key: String,
-    /// Lease length in seconds (renewed every third of it).
-    pub ttl_s: u64,
-    /// How long to wait for a held lock, in seconds (0: give up at once, exit code 3).
-    pub wait_s: u64,
-}
-
-impl Default for LockSection {
-    fn default() -> Self {
-        Self {
-            key: "casemon:sync".to_owned(),
-            ttl_s: 120,
-            wait_s: 0,
-        }
-    }
-}
+/// The storage URL when the configuration names none.
+pub const DEFAULT_STORAGE_URL: &str = "sqlite:casemon.sqlite";
+/// The lock's key when the configuration names none.
+pub const DEFAULT_LOCK_KEY: &str = "casemon:sync";
 
 /// The whole configuration.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// amoCRM.
-    pub amocrm: AmoCrmSection,
+    /// amoCRM (the section every binary shares).
+    pub amocrm: AmoCrmSettings,
     /// CyberJustice (see `crmsync_cyberjustice::CyberJusticeConfig`).
     pub cyberjustice: CyberJusticeConfig,
     /// Which leads and keys.
@@ -212,6 +110,20 @@ pub struct Config {
     pub redis: RedisSection,
     /// The run lock.
     pub lock: LockSection,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            amocrm: AmoCrmSettings::default(),
+            cyberjustice: CyberJusticeConfig::default(),
+            monitoring: MonitoringSection::default(),
+            tasks: TasksSection::default(),
+            storage: StorageSection::new(DEFAULT_STORAGE_URL),
+            redis: RedisSection::default(),
+            lock: LockSection::new(DEFAULT_LOCK_KEY),
+        }
+    }
 }
 
 impl Validate for Config {
@@ -228,7 +140,6 @@ impl Validate for Config {
             ("monitoring.pending_set", &m.pending_set),
             ("monitoring.overflow_set", &m.overflow_set),
             ("monitoring.state_key", &m.state_key),
-            ("lock.key", &self.lock.key),
         ] {
             if value.trim().is_empty() {
                 return Err(ConfigError::invalid(key, "must not be empty"));
@@ -240,21 +151,9 @@ impl Validate for Config {
                 "must differ from monitoring.pending_set",
             ));
         }
-        if !(1..=7).contains(&self.amocrm.rate_limit_per_s) {
-            return Err(ConfigError::invalid(
-                "amocrm.rate_limit_per_s",
-                "must be between 1 and 7",
-            ));
-        }
-        if self.amocrm.request_timeout_ms == 0 || self.amocrm.max_attempts == 0 {
-            return Err(ConfigError::invalid(
-                "amocrm.request_timeout_ms",
-                "timeouts and attempts must be at least 1",
-            ));
-        }
-        if self.lock.ttl_s < 3 {
-            return Err(ConfigError::invalid("lock.ttl_s", "must be at least 3"));
-        }
+        let mut lock = self.lock.clone();
+        lock.or_key(DEFAULT_LOCK_KEY);
+        lock.validate()?;
         if self.tasks.due_in_hours == 0 {
             return Err(ConfigError::invalid(
                 "tasks.due_in_hours",
@@ -265,24 +164,24 @@ impl Validate for Config {
     }
 }
 
+/// A `[amocrm]` error as a configuration error naming its key.
+pub(crate) fn settings_error(error: SettingsError) -> ConfigError {
+    match error {
+        SettingsError::Invalid { key, reason } => ConfigError::invalid(key, reason),
+        other => ConfigError::Parse(other.to_string()),
+    }
+}
+
 impl Config {
+    /// Gives a `[storage]` table without `url` and a `[lock]` table without `key` casemon's defaults.
+    pub fn fill_defaults(&mut self) {
+        self.storage.or_url(DEFAULT_STORAGE_URL);
+        self.lock.or_key(DEFAULT_LOCK_KEY);
+    }
+
     /// Checks that amoCRM, CyberJustice and the leads to read are configured (everything `--sandbox` supplies).
     pub fn require_live(&self) -> Result<(), ConfigError> {
-        if self.amocrm.base_url.trim().is_empty() {
-            return Err(ConfigError::invalid("amocrm.base_url", "is required"));
-        }
-        if self
-            .amocrm
-            .long_lived_token
-            .expose_secret()
-            .trim()
-            .is_empty()
-        {
-            return Err(ConfigError::invalid(
-                "amocrm.long_lived_token",
-                "is required",
-            ));
-        }
+        self.amocrm.validate().map_err(settings_error)?;
         self.cyberjustice
             .validate()
             .map_err(|e| ConfigError::invalid(format!("cyberjustice.{}", e.field), e.reason))?;
@@ -402,8 +301,33 @@ case_field_id = 30
     }
 
     #[test]
+    fn amocrm_may_use_oauth_with_its_token_key() {
+        let oauth = LIVE.replace(
+            "long_lived_token = \"s3cret-token\"",
+            "[amocrm.oauth]\nclient_id = \"app\"\nclient_secret = \"s3cret-client\"\n\
+             redirect_uri = \"https://example.org/cb\"\ntoken_key = \"amocrm:tokens\"",
+        );
+        let config = load(&oauth, &[]).unwrap();
+        config.require_live().unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("amocrm:tokens") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        let both = oauth.replace("[amocrm.oauth]", "long_lived_token = \"t\"\n[amocrm.oauth]");
+        let error = load(&both, &[]).unwrap().require_live().unwrap_err();
+        assert!(
+            error.to_string().contains("amocrm.long_lived_token"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn secrets_stay_out_of_debug_output() {
-        let config = load(LIVE, &[]).unwrap();
+        let with_urls = format!(
+            "{LIVE}[storage]\nurl = \"postgres://u:s3cret-pg@h/db\"\n[redis]\nurl = \"redis://:s3cret-rd@h/2\"\n"
+        );
+        let config = load(&with_urls, &[]).unwrap();
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
     }

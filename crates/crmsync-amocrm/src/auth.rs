@@ -77,15 +77,36 @@ impl std::fmt::Debug for TokenPair {
     }
 }
 
+impl TokenPair {
+    /// A pair whose expiry is read from the access token itself (amoCRM access tokens are JWTs with `exp`), for
+    /// tokens handed over from another program.
+    pub fn from_jwt(
+        access_token: SecretString,
+        refresh_token: SecretString,
+    ) -> Result<Self, crate::jwt::JwtError> {
+        let claims = crate::jwt::AccessTokenClaims::read(access_token.expose_secret())?;
+        let expires_at = claims
+            .expires_at()
+            .ok_or_else(|| crate::jwt::JwtError::Malformed("`exp` out of range".to_owned()))?;
+        Ok(Self {
+            access_token,
+            refresh_token,
+            expires_at,
+        })
+    }
+}
+
 /// The JSON a token pair is stored as: `{"access_token", "refresh_token", "expires_at" (unix seconds),
-/// "token_type"}`. Other programs may write it to hand tokens to the client.
+/// "token_type"}`. Other programs may write it to hand tokens to the client; without `expires_at` (or with 0) the
+/// expiry is read from the access token's JWT `exp` claim.
 #[derive(Serialize, Deserialize)]
 pub struct StoredTokens {
     /// The bearer token.
     pub access_token: String,
     /// The refresh token.
     pub refresh_token: String,
-    /// Unix seconds when the access token expires.
+    /// Unix seconds when the access token expires (0 or absent: read from the token).
+    #[serde(default)]
     pub expires_at: i64,
     /// Always `Bearer`.
     #[serde(default = "bearer")]
@@ -107,10 +128,15 @@ impl StoredTokens {
     }
 
     fn into_pair(self) -> TokenPair {
+        let expires_at = if self.expires_at > 0 {
+            self.expires_at
+        } else {
+            crate::jwt::AccessTokenClaims::read(&self.access_token).map_or(0, |c| c.exp)
+        };
         TokenPair {
             access_token: self.access_token.into(),
             refresh_token: self.refresh_token.into(),
-            expires_at: DateTime::from_timestamp(self.expires_at, 0).unwrap_or_default(),
+            expires_at: DateTime::from_timestamp(expires_at, 0).unwrap_or_default(),
         }
     }
 }

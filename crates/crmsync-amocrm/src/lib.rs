@@ -56,10 +56,13 @@ mod decode;
 mod encode;
 mod flex;
 mod http;
+pub mod jwt;
+pub mod platform;
 mod problem;
 mod query;
 mod redact;
 mod retry;
+pub mod settings;
 pub mod webhook;
 
 pub use auth::{Credentials, OAuthApp, StoredTokens, TokenPair};

@@ -216,3 +216,60 @@ async fn long_lived_tokens_work_and_are_never_refreshed() {
     );
     assert_eq!(emulator.stats().token_requests.values().sum::<u64>(), 0);
 }
+
+#[tokio::test]
+async fn access_tokens_are_jwts_and_handed_over_tokens_need_no_expiry() {
+    let clock = crmsync_sandbox::SandboxClock::manual_at_now();
+    let emulator = emulator(AmoCrmConfig {
+        clock: clock.clone(),
+        ..AmoCrmConfig::default()
+    })
+    .await;
+    let store = Arc::new(MemoryKeyValueStore::new());
+    let client = oauth_builder(&emulator, store.clone())
+        .clock(Arc::new(EmulatorClock(clock.clone())))
+        .build()
+        .unwrap();
+    client
+        .authorize_with_code(&emulator.issue_authorization_code())
+        .await
+        .unwrap();
+    let tokens = stored(&store).await;
+    let claims = crmsync_amocrm::jwt::AccessTokenClaims::read(&tokens.access_token).unwrap();
+    assert_eq!(claims.exp, tokens.expires_at);
+    assert_eq!(claims.iat, clock.now_unix());
+    assert_eq!(
+        claims.account_id,
+        crmsync_sandbox::amocrm::AccountInfo::default().id
+    );
+    assert_eq!(claims.aud, emulator.client_id());
+    assert!(claims.user_id().is_some());
+
+    let handed_over = serde_json::json!({
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+    });
+    let other_store = Arc::new(MemoryKeyValueStore::new());
+    other_store
+        .put(TOKEN_KEY, &handed_over.to_string(), None)
+        .await
+        .unwrap();
+    let other = oauth_builder(&emulator, other_store.clone())
+        .clock(Arc::new(EmulatorClock(clock.clone())))
+        .build()
+        .unwrap();
+    other.pipelines().await.unwrap();
+    assert_eq!(
+        refreshes(&emulator),
+        0,
+        "the expiry came from the token's exp"
+    );
+    clock.advance(Duration::from_secs(24 * 3600));
+    other.pipelines().await.unwrap();
+    assert_eq!(refreshes(&emulator), 1);
+    assert_eq!(
+        emulator.stats().responses_with_status(401),
+        0,
+        "refreshed ahead of expiry"
+    );
+}

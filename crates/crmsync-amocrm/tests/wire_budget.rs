@@ -7,23 +7,13 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use crmsync_amocrm::{Clock, CrmClient, CrmError, InProcessBudget, RateLimit, RequestBudget};
+use crmsync_amocrm::{CrmClient, CrmError, InProcessBudget, RateLimit, RequestBudget};
 use crmsync_domain::crm::NewContact;
 use crmsync_ports::LeadFilter;
 use crmsync_sandbox::SandboxClock;
 use crmsync_sandbox::amocrm::{AmoCrmConfig, Fixture, GenerateCounts};
 
 use common::*;
-
-/// The client reads the emulator's clock, so a test crosses 300 s by moving it.
-struct EmulatorClock(SandboxClock);
-
-impl Clock for EmulatorClock {
-    fn now(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp_millis(self.0.now_millis()).unwrap()
-    }
-}
 
 async fn manual_emulator() -> (crmsync_sandbox::amocrm::AmoCrmEmulator, SandboxClock) {
     let clock = SandboxClock::manual_at_now();

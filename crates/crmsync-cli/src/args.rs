@@ -48,3 +48,18 @@ impl CommonArgs {
         }
     }
 }
+
+/// `authorize --code CODE`: the one-time OAuth code exchange when the amoCRM integration is installed.
+#[derive(Clone, Args)]
+pub struct AuthorizeArgs {
+    /// The authorization code amoCRM shows (or sends to the redirect URI) when the integration is installed;
+    /// valid for 20 minutes and usable once.
+    #[arg(long, value_name = "CODE")]
+    pub code: String,
+}
+
+impl std::fmt::Debug for AuthorizeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthorizeArgs { code: *** }")
+    }
+}

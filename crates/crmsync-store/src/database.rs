@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsync_ports::{
-    AuditLog, CompanyStore, CouponStore, KeyValueStore, OrgStore, ProcessStore, ReceptionLinkStore,
-    SetStore, StoreError, WebhookInbox,
+    AuditLog, CompanyStore, CouponStore, KeyValueStore, LockStore, OrgStore, ProcessStore,
+    ReceptionLinkStore, SetStore, StoreError, WebhookInbox,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -43,6 +43,7 @@ pub struct MemoryDatabase {
     processes: memory::MemoryProcessStore,
     sets: memory::MemorySetStore,
     key_values: memory::MemoryKeyValueStore,
+    locks: memory::MemoryLockStore,
     org: memory::MemoryOrgStore,
     reception_links: crate::MemoryReceptionLinks,
     audit: memory::MemoryAuditLog,
@@ -106,6 +107,16 @@ impl Database {
             Self::Postgres(pool) => Arc::new(postgres::PgKeyValueStore::new(pool.clone())),
             Self::Sqlite(pool) => Arc::new(sqlite::SqliteKeyValueStore::new(pool.clone())),
             Self::Memory(state) => Arc::new(state.key_values.clone()),
+        }
+    }
+
+    /// Leases with fencing numbers: processes sharing this database exclude each other (in memory: only tasks
+    /// of this process).
+    pub fn locks(&self) -> Arc<dyn LockStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgLockStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteLockStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.locks.clone()),
         }
     }
 

@@ -3,6 +3,7 @@
 //! - [`memory`]: in-memory adapters of every storage port, for the embedded default and for tests.
 //! - [`postgres`]: production adapters on PostgreSQL, with embedded migrations.
 //! - [`sqlite`]: embedded adapters on a SQLite file, with embedded migrations.
+//! - [`sql`]: the stores written once for every SQL backend, and what a backend supplies ([`sql::Dialect`]).
 //! - [`Database`]: the one place a storage URL becomes an open backend; every store below is built from it.
 //! - [`Stores`]: the journal, sets and key-value store of one backend, chosen by URL; [`open_with_org`] adds
 //!   the organisation store of `officeflow-sync` on the same pool.
@@ -21,6 +22,7 @@ mod org_rows;
 pub mod postgres;
 mod process_row;
 mod reception_links;
+pub mod sql;
 pub mod sqlite;
 mod stores;
 

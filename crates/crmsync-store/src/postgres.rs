@@ -1,9 +1,10 @@
-//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, coupons, the organisation
-//! copy and AMONITION's sellers, company links and webhook inbox.
+//! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons, the
+//! organisation copy and AMONITION's sellers, company links and webhook inbox.
 
 mod audit;
 mod company_store;
 mod coupon_store;
+mod dialect;
 mod inbox;
 mod key_value;
 mod org_store;
@@ -19,6 +20,9 @@ pub use key_value::PgKeyValueStore;
 pub use org_store::PgOrgStore;
 pub use process_store::PgProcessStore;
 pub use seller_source::{MARKETPLACE_SCHEMA_SQL, PgSellerSource, SELLERS_SQL, load_marketplace};
+
+/// [`crmsync_ports::LockStore`] on PostgreSQL: the `lock_leases` table and the `lock_fences` sequence.
+pub type PgLockStore = crate::sql::lock::SqlLockStore<sqlx::Postgres>;
 pub use set_store::PgSetStore;
 
 use std::time::Duration;

@@ -1,10 +1,12 @@
-//! Embedded adapters on a SQLite file: the run journal, named sets, key-value pairs and coupons.
+//! Embedded adapters on a SQLite file: the run journal, named sets, key-value pairs, locks, coupons and the
+//! organisation copy.
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
 mod audit;
 mod company_store;
 mod coupon_store;
+mod dialect;
 mod key_value;
 mod org_store;
 mod process_store;
@@ -16,6 +18,9 @@ pub use coupon_store::SqliteCouponStore;
 pub use key_value::SqliteKeyValueStore;
 pub use org_store::SqliteOrgStore;
 pub use process_store::SqliteProcessStore;
+
+/// [`crmsync_ports::LockStore`] on SQLite: the `lock_leases` table; processes sharing the file exclude each other.
+pub type SqliteLockStore = crate::sql::lock::SqlLockStore<sqlx::Sqlite>;
 pub use set_store::SqliteSetStore;
 
 use std::path::Path;

@@ -51,6 +51,13 @@ async fn sqlite_key_value_store() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_lock_store() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::lock_store(std::sync::Arc::new(sqlite::SqliteLockStore::new(pool)), "").await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 async fn pg_pool() -> sqlx::PgPool {
     let db = services::fresh_postgres().await;
     postgres::migrate(&db.pool).await.unwrap();
@@ -70,6 +77,15 @@ async fn postgres_set_store() {
 #[tokio::test]
 async fn postgres_key_value_store() {
     contract::key_value_store(&postgres::PgKeyValueStore::new(pg_pool().await), "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_lock_store() {
+    contract::lock_store(
+        std::sync::Arc::new(postgres::PgLockStore::new(pg_pool().await)),
+        "",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -11,6 +11,15 @@ use crmsync_ports::KeyValueStore;
 use crmsync_sandbox::amocrm::{AmoCrmConfig, AmoCrmEmulator};
 use crmsync_store::memory::MemoryKeyValueStore;
 
+/// The client reads the emulator's clock, so a test crosses hours by moving it.
+pub(crate) struct EmulatorClock(pub(crate) crmsync_sandbox::SandboxClock);
+
+impl crmsync_amocrm::Clock for EmulatorClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.0.now_millis()).unwrap()
+    }
+}
+
 /// The key tokens are stored under in the tests.
 pub(crate) const TOKEN_KEY: &str = "amocrm:sandbox:tokens";
 /// The long-lived token the emulator accepts in long-lived tests.

@@ -187,13 +187,11 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             get(list_tasks).post(add_tasks).patch(patch_tasks),
         )
         .route("/api/v4/tasks/{id}", get(get_task).patch(patch_task))
-        .route("/api/v4/account", get(get_account))
-        .route("/api/v4/users", get(list_users))
-        .route("/api/v4/users/{id}", get(get_user))
         .route(
             "/api/v4/webhooks",
             get(list_webhooks).post(add_webhook).delete(delete_webhook),
         )
+        .merge(super::http_account::routes())
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             require_auth,
@@ -211,6 +209,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             get(|State(app): Shared| async move { wire::plain_json(&json!(app.dump())) }),
         )
         .fallback(fallback)
+        .method_not_allowed_fallback(fallback)
         .with_state(app)
 }
 
@@ -241,12 +240,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-async fn fallback(State(app): Shared, method: Method, uri: Uri) -> Response {
-    wire::not_found(method.as_str(), &format!("{}{}", app.base_url, uri.path()))
+async fn fallback(method: Method, uri: Uri) -> Response {
+    super::routes::unmatched(method.as_str(), uri.path())
 }
 
 fn not_found(uri: &Uri, method: &str) -> Response {
-    wire::not_found(method, uri.path())
+    super::routes::unmatched(method, uri.path())
 }
 
 fn parse_id(text: &str) -> Option<i64> {
@@ -334,6 +333,10 @@ fn list_entities(app: &App, headers: &HeaderMap, query: RawQuery, kind: Kind) ->
         Err(r) => return r,
     };
     params.modified_since = modified_since(headers);
+    if params.with.contains("only_deleted") {
+        // Deleting is not emulated, so no lead is ever restorable.
+        return wire::no_content();
+    }
     let items: Vec<Value> = {
         let state = app.state();
         state
@@ -734,37 +737,6 @@ fn patch_note(app: &App, id: &str, body: &Bytes, kind: Kind, uri: &Uri) -> Respo
         });
         Ok(wire::hal(&first))
     })())
-}
-
-async fn get_account(State(app): Shared) -> Response {
-    wire::hal(&app.state().render_account())
-}
-
-async fn list_users(State(app): Shared) -> Response {
-    let items: Vec<Value> = {
-        let state = app.state();
-        state
-            .users
-            .iter()
-            .filter_map(|u| state.render_user(u.id))
-            .collect()
-    };
-    let total = items.len();
-    if total == 0 {
-        return wire::no_content();
-    }
-    wire::hal(&json!({
-        "_total_items": total,
-        "_page": 1,
-        "_page_count": 1,
-        "_links": self_link(format!("{}/api/v4/users", app.base_url)),
-        "_embedded": { "users": items },
-    }))
-}
-
-async fn get_user(State(app): Shared, Path(id): Path<String>) -> Response {
-    let rendered = parse_id(&id).and_then(|id| app.state().render_user(id));
-    rendered.map_or_else(wire::no_content, |u| wire::hal(&u))
 }
 
 async fn list_webhooks(State(app): Shared, query: RawQuery) -> Response {

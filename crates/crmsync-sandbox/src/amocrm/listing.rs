@@ -37,6 +37,27 @@ pub(crate) enum ListError {
     Bad(String),
 }
 
+/// The `with=` values of a query node (`with=a,b` or `with[]=a&with[]=b`).
+fn with_of(root: &QueryNode) -> BTreeSet<String> {
+    root.get("with")
+        .map(|w| {
+            w.list()
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `with=` values of a raw query string.
+pub(crate) fn with_values(raw: Option<&str>) -> BTreeSet<String> {
+    QueryNode::parse(raw.unwrap_or_default())
+        .map(|root| with_of(&root))
+        .unwrap_or_default()
+}
+
 impl ListParams {
     pub(crate) fn parse(raw: Option<&str>) -> Result<Self, ListError> {
         let raw = raw.unwrap_or_default().to_owned();
@@ -60,17 +81,7 @@ impl ListParams {
             .and_then(QueryNode::value)
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty());
-        let with = root
-            .get("with")
-            .map(|w| {
-                w.list()
-                    .iter()
-                    .flat_map(|v| v.split(','))
-                    .map(|v| v.trim().to_owned())
-                    .filter(|v| !v.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let with = with_of(&root);
         let order = root.get("order").and_then(|o| {
             o.children().next().map(|(field, dir)| {
                 let desc = dir.value().is_some_and(|d| d.eq_ignore_ascii_case("desc"));

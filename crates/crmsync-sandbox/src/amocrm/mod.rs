@@ -15,15 +15,19 @@
 //! # Ok(()) }
 //! ```
 
+mod account;
 mod entities;
 mod fields;
 pub mod fixture;
 mod http;
+mod http_account;
 mod input;
+pub mod jwt;
 mod listing;
 mod model;
 pub mod oauth;
 mod render;
+pub mod routes;
 mod state;
 mod tasks;
 pub mod webhooks;
@@ -45,6 +49,7 @@ pub use fixture::{
 pub use webhooks::WebhookStats;
 
 use self::http::App;
+use self::jwt::TokenIssuer;
 use self::model::Kind;
 use self::oauth::OAuthStore;
 use self::state::AmoState;
@@ -80,6 +85,8 @@ pub struct AmoCrmConfig {
     /// Write batches with more items than this answer 504 without being processed, as amoCRM does with batches
     /// too large to finish in time (`None`: never).
     pub gateway_timeout_over: Option<usize>,
+    /// Whether the account has customers enabled; without them `/api/v4/customers` answers 402, as amoCRM does.
+    pub customers_enabled: bool,
     /// Faults to inject.
     pub faults: FaultPlan,
     /// Mixed into the fault plan's seed, so one number reproduces a whole run.
@@ -105,6 +112,7 @@ impl Default for AmoCrmConfig {
             block_after_violations: 20,
             html_429: false,
             gateway_timeout_over: None,
+            customers_enabled: false,
             faults: FaultPlan::none(),
             seed: 0,
             fixture: Fixture::standard(),
@@ -278,12 +286,18 @@ impl AmoCrmEmulator {
             source,
         })?;
         let base_url = format!("http://{addr}");
-        let state = AmoState::from_fixture(
+        let mut state = AmoState::from_fixture(
             config.fixture,
             &config.subdomain,
             &base_url,
             config.clock.now_unix(),
         )?;
+        state.customers_enabled = config.customers_enabled;
+        let issuer = TokenIssuer::new(
+            config.client_id.clone(),
+            state.account.id,
+            state.current_user(),
+        );
         let limiter = Arc::new(RateLimiter::new(config.rate_limit_per_s.map(|n| {
             RateLimitConfig {
                 max_requests: n,
@@ -296,7 +310,7 @@ impl AmoCrmEmulator {
         let requests = Arc::new(RequestStats::new());
         let app = Arc::new(App {
             state: Mutex::new(state),
-            oauth: Mutex::new(OAuthStore::new(config.long_lived_token)),
+            oauth: Mutex::new(OAuthStore::new(config.long_lived_token, issuer)),
             clock: config.clock.clone(),
             client_id: config.client_id,
             client_secret: config.client_secret,

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use super::jwt::TokenIssuer;
+
 /// Authorization code lifetime.
 pub const CODE_TTL_SECS: i64 = 20 * 60;
 /// Access token lifetime.
@@ -75,6 +77,7 @@ pub(crate) struct OAuthStore {
     refresh: HashMap<String, Refresh>,
     long_lived: Option<String>,
     long_lived_revoked: bool,
+    issuer: TokenIssuer,
 }
 
 fn random_token(prefix: &str, blocks: usize) -> String {
@@ -86,9 +89,10 @@ fn random_token(prefix: &str, blocks: usize) -> String {
 }
 
 impl OAuthStore {
-    pub(crate) fn new(long_lived: Option<String>) -> Self {
+    pub(crate) fn new(long_lived: Option<String>, issuer: TokenIssuer) -> Self {
         Self {
             long_lived: long_lived.filter(|t| !t.is_empty()),
+            issuer,
             ..Self::default()
         }
     }
@@ -106,7 +110,9 @@ impl OAuthStore {
     }
 
     fn issue_pair(&mut self, now_ms: i64, predecessor: Option<String>) -> TokenPair {
-        let access_token = random_token("sbx.at.", 2);
+        let access_token = self
+            .issuer
+            .access_token(now_ms.div_euclid(1000), ACCESS_TTL_SECS);
         let refresh_token = random_token("def50200", 4);
         self.access.insert(
             access_token.clone(),

@@ -8,7 +8,7 @@ use super::fields::render_fields;
 use super::model::{Entity, Kind, Note, Subscription, Task};
 use super::state::AmoState;
 
-fn self_link(href: String) -> Value {
+pub(crate) fn self_link(href: String) -> Value {
     json!({ "self": { "href": href } })
 }
 
@@ -76,6 +76,9 @@ impl AmoState {
         if kind == Kind::Leads {
             obj.insert("score".into(), Value::Null);
             obj.insert("labor_cost".into(), Value::Null);
+            if with.contains("is_price_modified_by_robot") {
+                obj.insert("is_price_modified_by_robot".into(), json!(false));
+            }
         }
         obj.insert("account_id".into(), json!(self.account.id));
         obj.insert("_links".into(), self_link(self.entity_href(kind, e.id)));
@@ -90,6 +93,14 @@ impl AmoState {
                     .into_iter()
                     .collect();
                 embedded.insert("companies".into(), Value::Array(companies));
+                if with.contains("loss_reason") {
+                    let reason: Vec<Value> = e
+                        .loss_reason_id
+                        .and_then(|id| self.render_loss_reason(id))
+                        .into_iter()
+                        .collect();
+                    embedded.insert("loss_reason".into(), Value::Array(reason));
+                }
                 if with.contains("contacts") {
                     let contacts: Vec<Value> = self
                         .links
@@ -137,6 +148,12 @@ impl AmoState {
                     embedded.insert("leads".into(), Value::Array(leads));
                 }
             }
+        }
+        if with.contains("catalog_elements") {
+            embedded.insert("catalog_elements".into(), Value::Array(Vec::new()));
+        }
+        if with.contains("customers") && kind != Kind::Leads {
+            embedded.insert("customers".into(), Value::Array(Vec::new()));
         }
         obj.insert("_embedded".into(), Value::Object(embedded));
         Value::Object(obj)
@@ -259,40 +276,6 @@ impl AmoState {
             "entity_type": kind.plural(),
             "remind": null,
             "_links": self_link(self.href(&format!("/api/v4/{}/custom_fields/{}", kind.plural(), d.id))),
-        }))
-    }
-
-    pub(crate) fn render_account(&self) -> Value {
-        json!({
-            "id": self.account.id,
-            "name": self.account.name,
-            "subdomain": self.subdomain,
-            "created_at": 1_577_836_800,
-            "created_by": self.current_user(),
-            "updated_at": 1_577_836_800,
-            "updated_by": self.current_user(),
-            "current_user_id": self.current_user(),
-            "country": self.account.country,
-            "currency": self.account.currency,
-            "customers_mode": "disabled",
-            "is_unsorted_on": true,
-            "is_loss_reason_enabled": false,
-            "is_helpbot_enabled": false,
-            "is_technical_account": true,
-            "contact_name_display_order": 1,
-            "_links": self_link(self.href("/api/v4/account")),
-        })
-    }
-
-    pub(crate) fn render_user(&self, id: i64) -> Option<Value> {
-        let u = self.users.iter().find(|u| u.id == id)?;
-        Some(json!({
-            "id": u.id,
-            "name": u.name,
-            "email": u.email,
-            "lang": "en",
-            "rights": { "is_admin": u.is_admin, "is_free": false, "is_active": true },
-            "_links": self_link(self.href(&format!("/api/v4/users/{}", u.id))),
         }))
     }
 }

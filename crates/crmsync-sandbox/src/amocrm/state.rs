@@ -68,6 +68,8 @@ pub(crate) struct AmoState {
     pub(crate) links: Links,
     pub(crate) tags: HashMap<Kind, TagBook>,
     pub(crate) subscriptions: Vec<Subscription>,
+    /// Whether the account has customers (else `/api/v4/customers` answers 402).
+    pub(crate) customers_enabled: bool,
     /// Changes since the last [`AmoState::take_events`], for webhooks.
     pub(crate) events: Vec<Event>,
     next_ids: HashMap<&'static str, i64>,
@@ -118,6 +120,7 @@ impl AmoState {
             companies: BTreeMap::new(),
             tasks: BTreeMap::new(),
             notes: BTreeMap::new(),
+            customers_enabled: false,
             links: Links::default(),
             tags: HashMap::new(),
             subscriptions: Vec::new(),

@@ -96,9 +96,19 @@ pub(crate) fn payment_required() -> Response {
     problem(StatusCode::PAYMENT_REQUIRED, "Payment required")
 }
 
-/// 404 "Cannot GET https://.../path".
-pub(crate) fn not_found(method: &str, url: &str) -> Response {
-    problem(StatusCode::NOT_FOUND, &format!("Cannot {method} {url}"))
+/// 405 for a known path asked with a method it does not have; `Allow` lists those it has.
+pub(crate) fn method_not_allowed(method: &str, path: &str, allowed: &[&str]) -> Response {
+    let mut response = problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!(
+            "Cannot {method} {path}: the route allows {}",
+            allowed.join(", ")
+        ),
+    );
+    if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
 /// An OAuth error in amoCRM's OAuthProblemJson shape.

@@ -96,7 +96,7 @@ async fn empty_lists_limits_and_unknown_paths() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(
         missing.json()["detail"],
-        format!("Cannot GET {}/api/v4/nothing-here", h.base)
+        "Cannot GET /api/v4/nothing-here: not an amoCRM API v4 route"
     );
 }
 

@@ -9,4 +9,5 @@ mod fixtures;
 mod limits;
 mod listing;
 mod oauth;
+mod platform;
 mod webhooks;

@@ -6,7 +6,7 @@ const MIN: i64 = 60_000;
 
 #[test]
 fn codes_expire_after_twenty_minutes_and_are_single_use() {
-    let mut store = OAuthStore::new(None);
+    let mut store = OAuthStore::new(None, TokenIssuer::default());
     let code = store.issue_code(0);
     assert_eq!(
         store.exchange_code(&code, 20 * MIN),
@@ -27,7 +27,7 @@ fn codes_expire_after_twenty_minutes_and_are_single_use() {
 
 #[test]
 fn access_tokens_live_24_hours() {
-    let mut store = OAuthStore::new(None);
+    let mut store = OAuthStore::new(None, TokenIssuer::default());
     let code = store.issue_code(0);
     let pair = store.exchange_code(&code, 0).unwrap();
     assert!(store.authenticate(&pair.access_token, 24 * 60 * MIN - 1));
@@ -37,7 +37,7 @@ fn access_tokens_live_24_hours() {
 
 #[test]
 fn old_refresh_token_works_until_the_new_pair_is_used() {
-    let mut store = OAuthStore::new(None);
+    let mut store = OAuthStore::new(None, TokenIssuer::default());
     let code = store.issue_code(0);
     let first = store.exchange_code(&code, 0).unwrap();
     let second = store.refresh(&first.refresh_token, MIN).unwrap();
@@ -65,7 +65,7 @@ fn old_refresh_token_works_until_the_new_pair_is_used() {
 
 #[test]
 fn refresh_tokens_expire_after_three_months_unused() {
-    let mut store = OAuthStore::new(None);
+    let mut store = OAuthStore::new(None, TokenIssuer::default());
     let code = store.issue_code(0);
     let pair = store.exchange_code(&code, 0).unwrap();
     let three_months = REFRESH_TTL_SECS * 1000;
@@ -77,7 +77,7 @@ fn refresh_tokens_expire_after_three_months_unused() {
 
 #[test]
 fn revocation_and_long_lived_tokens() {
-    let mut store = OAuthStore::new(Some("llt".to_owned()));
+    let mut store = OAuthStore::new(Some("llt".to_owned()), TokenIssuer::default());
     assert!(store.authenticate("llt", i64::MAX / 2));
     let code = store.issue_code(0);
     let pair = store.exchange_code(&code, 0).unwrap();
@@ -90,4 +90,38 @@ fn revocation_and_long_lived_tokens() {
     store.revoke_all();
     assert!(!store.authenticate("llt", 0));
     assert_eq!(OAuthFailure::Revoked.hint(), "Token has been revoked");
+}
+
+#[test]
+fn access_tokens_are_jwts_with_amocrm_claims() {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+
+    use crate::amocrm::jwt::{AccessClaims, SANDBOX_SIGNING_KEY};
+
+    let issuer = TokenIssuer::new("client-1".to_owned(), 31_000_001, 7_000_001);
+    let mut store = OAuthStore::new(None, issuer);
+    let code = store.issue_code(1_700_000_000_000);
+    let pair = store.exchange_code(&code, 1_700_000_000_000).unwrap();
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&["client-1"]);
+    validation.validate_exp = false;
+    let claims = decode::<AccessClaims>(
+        &pair.access_token,
+        &DecodingKey::from_secret(SANDBOX_SIGNING_KEY.as_bytes()).unwrap(),
+        &validation,
+    )
+    .unwrap()
+    .claims;
+    assert_eq!(claims.iat, 1_700_000_000);
+    assert_eq!(claims.nbf, 1_700_000_000);
+    assert_eq!(claims.exp, 1_700_000_000 + 86_400);
+    assert_eq!(claims.account_id, 31_000_001);
+    assert_eq!(claims.sub, "7000001");
+    assert_eq!(claims.base_domain, "amocrm.ru");
+    assert!(claims.scopes.iter().any(|s| s == "crm"));
+    let other = store
+        .refresh(&pair.refresh_token, 1_700_000_001_000)
+        .unwrap();
+    assert_ne!(other.access_token, pair.access_token);
+    assert!(store.authenticate(&other.access_token, 1_700_000_002_000));
 }

@@ -1,0 +1,51 @@
+//! What PostgreSQL supplies to the shared SQL stores: its timestamps, transactions and statements.
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgQueryResult;
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::sql::lock::{LockSql, lock_statements_on_clock};
+use crate::sql::{Dialect, Raw};
+
+impl Dialect for Postgres {
+    const BACKEND: &'static str = super::BACKEND;
+    type Time = DateTime<Utc>;
+
+    fn time(at: DateTime<Utc>) -> Self::Time {
+        at
+    }
+
+    fn bind_time(query: Raw<Self>, at: Option<Self::Time>) -> Raw<Self> {
+        query.bind(at)
+    }
+
+    fn rows_affected(result: &PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, Self>, sqlx::Error> {
+        pool.begin().await
+    }
+}
+
+/// The database clock in milliseconds since the Unix epoch.
+macro_rules! now_ms {
+    () => {
+        "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+    };
+}
+
+impl LockSql for Postgres {
+    const ACQUIRE: &'static str = concat!(
+        "INSERT INTO lock_leases AS held (key, token, owner, fence, expires_at_ms) \
+         VALUES ($1, $2, $3, nextval('lock_fences'), ",
+        now_ms!(),
+        " + $4) \
+         ON CONFLICT (key) DO UPDATE SET token = EXCLUDED.token, owner = EXCLUDED.owner, \
+         fence = nextval('lock_fences'), expires_at_ms = EXCLUDED.expires_at_ms \
+         WHERE held.expires_at_ms <= ",
+        now_ms!(),
+        " RETURNING fence"
+    );
+    lock_statements_on_clock!(now_ms!());
+}
