@@ -90,6 +90,16 @@ const STEPS: &[Step] = &[
         args: &["--sandbox", "-q"],
     },
     Step {
+        title: "AMONITION: 1,200 generated sellers uploaded as amoCRM companies (250 per request) into the emulator",
+        program: AMONITION,
+        args: &["--sandbox", "-q", "upload"],
+    },
+    Step {
+        title: "AMONITION: webhooks posted to `serve` (a transfer, a redelivery, feed uploads, bad secret, foreign account) and handled from the inbox",
+        program: AMONITION,
+        args: &["--sandbox", "-q", "serve", "--drain"],
+    },
+    Step {
         title: "Reception sync (ident-sync): a generated clinic (IDENT on SQLite) into the emulated amoCRM — the first run creates contacts and deals",
         program: IDENT_SYNC,
         args: &["--sandbox", "-q", "reception-sync"],
@@ -100,6 +110,9 @@ const STEPS: &[Step] = &[
         args: &["--sandbox", "-q", "reception-sync"],
     },
 ];
+
+/// The `amonition` binary.
+const AMONITION: &[&str] = &["--package", "amonition", "--bin", "amonition"];
 
 /// The `ident-sync` binary.
 const IDENT_SYNC: &[&str] = &["--package", "ident-sync", "--bin", "ident-sync"];

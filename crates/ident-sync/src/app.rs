@@ -1,7 +1,6 @@
 //! Composition: builds the adapters the configuration names (or the sandbox), runs a command — locked and
 //! journaled unless it only reads — and prints the result.
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -457,7 +456,8 @@ async fn job(
 
 /// The next time a cron `expression` fires after now.
 pub(crate) fn next_fire(expression: &str) -> Option<Duration> {
-    let schedule = cron::Schedule::from_str(expression).ok()?;
-    let next = schedule.upcoming(Utc).next()?;
-    (next - Utc::now()).to_std().ok()
+    let cron = expression.trim().parse::<croner::Cron>().ok()?;
+    let now = Utc::now();
+    let next = cron.find_next_occurrence(&now, false).ok()?;
+    (next - now).to_std().ok()
 }

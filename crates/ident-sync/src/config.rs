@@ -1,8 +1,6 @@
 //! `ident-sync`'s configuration: `[amocrm]`, `[mis]`, `[pipelines]`, `[fields]`, `[sync]`, `[schedule]`,
 //! `[storage]`, `[redis]`, `[lock]`; every key overridable by `IDENT_SYNC__SECTION__KEY`.
 
-use std::str::FromStr;
-
 use crmsync_amocrm::settings::{AmoCrmSettings, SettingsError};
 use crmsync_cli::backends::{LockSection, RedisSection, StorageSection};
 use crmsync_cli::config::{ConfigError, Validate};
@@ -169,7 +167,9 @@ impl Validate for Config {
             ("schedule.patients", &self.schedule.patients),
             ("schedule.deep", &self.schedule.deep),
         ] {
-            cron::Schedule::from_str(expression)
+            expression
+                .trim()
+                .parse::<croner::Cron>()
                 .map_err(|e| ConfigError::invalid(key, format!("is not a cron expression: {e}")))?;
         }
         self.lock.validate()
