@@ -7,6 +7,7 @@
 mod amocrm;
 mod casemon;
 mod coupons;
+mod ident;
 mod journal;
 mod lock;
 mod officeflow;
@@ -44,6 +45,7 @@ const AREAS: &[Area] = &[
     ("lock", lock::run),
     ("coupons", coupons::run),
     ("officeflow", officeflow::run),
+    ("ident", ident::run),
 ];
 
 fn main() -> anyhow::Result<()> {
