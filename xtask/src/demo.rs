@@ -99,10 +99,23 @@ const STEPS: &[Step] = &[
         program: AMONITION,
         args: &["--sandbox", "-q", "serve", "--drain"],
     },
+    Step {
+        title: "Reception sync (ident-sync): a generated clinic (IDENT on SQLite) into the emulated amoCRM — the first run creates contacts and deals",
+        program: IDENT_SYNC,
+        args: &["--sandbox", "-q", "reception-sync"],
+    },
+    Step {
+        title: "Reception sync again: nothing changed in IDENT, so every deal is up to date and nothing is written",
+        program: IDENT_SYNC,
+        args: &["--sandbox", "-q", "reception-sync"],
+    },
 ];
 
 /// The `amonition` binary.
 const AMONITION: &[&str] = &["--package", "amonition", "--bin", "amonition"];
+
+/// The `ident-sync` binary.
+const IDENT_SYNC: &[&str] = &["--package", "ident-sync", "--bin", "ident-sync"];
 
 /// The `coupons` binary.
 const COUPONS: &[&str] = &["--package", "coupons", "--bin", "coupons"];

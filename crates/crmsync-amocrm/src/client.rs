@@ -429,7 +429,7 @@ impl AmoCrmClient {
         })
     }
 
-    async fn one<T>(
+    pub(crate) async fn one<T>(
         &self,
         path: &str,
         decode: fn(&[u8]) -> Result<T, CrmError>,
@@ -441,7 +441,7 @@ impl AmoCrmClient {
         decode(&response.body).map(Some)
     }
 
-    async fn all_pages<T>(
+    pub(crate) async fn all_pages<T>(
         &self,
         first: &(dyn Fn(u32) -> String + Sync),
         decode: PageDecoder<T>,

@@ -156,8 +156,6 @@ pub const ENDPOINTS: &[Endpoint] = &[
 
 /// PHP SDK services the client does not cover yet.
 pub const NOT_COVERED: &[&str] = &[
-    "`account()`",
-    "`users()`",
     "`roles()`",
     "`tags($entity)`",
     "`links($entity)`",

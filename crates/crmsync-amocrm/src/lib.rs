@@ -45,6 +45,7 @@
 //! # }
 //! ```
 
+pub mod account;
 mod auth;
 mod batch;
 mod budget;

@@ -8,6 +8,7 @@ mod amocrm;
 mod amonition;
 mod casemon;
 mod coupons;
+mod ident;
 mod journal;
 mod lock;
 mod officeflow;
@@ -45,6 +46,7 @@ const AREAS: &[Area] = &[
     ("lock", lock::run),
     ("coupons", coupons::run),
     ("officeflow", officeflow::run),
+    ("ident", ident::run),
     ("amonition", amonition::run),
 ];
 

@@ -10,6 +10,7 @@ pub mod message;
 pub mod org;
 pub mod phone;
 pub mod process;
+pub mod reception;
 pub mod seller;
 
 pub use case_number::{CaseNumber, CaseNumberError};
@@ -18,4 +19,8 @@ pub use phone::{Phone, PhoneError};
 pub use process::{
     NewProcess, Process, ProcessId, ProcessKind, ProcessKindError, ProcessRecord, ProcessStatus,
     TransitionError,
+};
+pub use reception::{
+    Funnel, MisPatient, MisReception, Patient, PatientError, PatientId, Reception, ReceptionError,
+    ReceptionFacts, ReceptionId, ReceptionStatus,
 };

@@ -15,12 +15,14 @@
 //!
 //! - [`amonition`]: marketplace sellers uploaded as amoCRM companies, and amoCRM webhook events (seed 002).
 //! - [`officeflow`]: departments, positions, tags and OpenIDs from the office platform (seed 004).
+//! - [`reception_sync`]: IDENT clinic receptions into amoCRM contacts and deals (seed 001).
 
 pub mod amonition;
 pub mod case_monitoring;
 pub mod coupons;
 pub mod lock;
 pub mod officeflow;
+pub mod reception_sync;
 pub mod shutdown;
 pub mod stats;
 pub mod sweeper;

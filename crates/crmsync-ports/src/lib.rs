@@ -11,10 +11,12 @@ mod crm;
 mod error;
 mod key_value;
 mod lock;
+mod mis;
 mod monitor;
 mod org;
 mod process_store;
 mod progress;
+mod reception_links;
 mod set_store;
 
 pub use amonition::{
@@ -32,6 +34,7 @@ pub use crm::{
 pub use error::StoreError;
 pub use key_value::KeyValueStore;
 pub use lock::{LockLease, LockStore};
+pub use mis::{MAX_MIS_PAGE, MisCursor, MisError, MisInfo, MisSource};
 pub use monitor::{
     CaseCard, CaseEvent, EVENTS_PER_PAGE, EventId, EventPage, EventsSince, MAX_MONITOR_PAGES,
     MonitorApi, MonitorApiExt, MonitorError, MonitorId, MonitoredCase, MonitoredPage, Retrieval,
@@ -43,6 +46,7 @@ pub use org::{
 };
 pub use process_store::{Expected, Heartbeat, ProcessFilter, ProcessStore};
 pub use progress::{NoProgress, Progress};
+pub use reception_links::{Link, LinkChanges, ReceptionLinkStore};
 pub use set_store::SetStore;
 
 /// The mockall mocks of every port (feature `mocks`).
@@ -57,10 +61,12 @@ pub use self::{
     crm::MockCrmClient,
     key_value::MockKeyValueStore,
     lock::MockLockStore,
+    mis::MockMisSource,
     monitor::MockMonitorApi,
     org::MockOrgSource,
     org::MockOrgStore,
     process_store::MockProcessStore,
     progress::MockProgress,
+    reception_links::MockReceptionLinkStore,
     set_store::MockSetStore,
 };

@@ -9,6 +9,7 @@
 //! [`cyberjustice`], [`officeflow`], [`marketplace`] (AMONITION's profile-transfer and feed services).
 
 pub mod amocrm;
+pub mod clinic;
 pub mod clock;
 pub mod cyberjustice;
 mod error;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crmsync_ports::{
     AuditLog, CompanyStore, CouponStore, KeyValueStore, LockStore, OrgStore, ProcessStore,
-    SetStore, StoreError, WebhookInbox,
+    ReceptionLinkStore, SetStore, StoreError, WebhookInbox,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -47,6 +47,7 @@ pub struct MemoryDatabase {
     key_values: memory::MemoryKeyValueStore,
     locks: memory::MemoryLockStore,
     org: memory::MemoryOrgStore,
+    reception_links: crate::MemoryReceptionLinks,
     audit: memory::MemoryAuditLog,
     companies: memory::MemoryCompanyStore,
     inbox: memory::MemoryWebhookInbox,
@@ -129,6 +130,15 @@ impl Database {
             Self::Memory(state) => {
                 Arc::new(memory::MemoryCouponStore::new(state.processes.clone()))
             }
+        }
+    }
+
+    /// The link tables of the reception sync.
+    pub fn reception_links(&self) -> Arc<dyn ReceptionLinkStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(crate::SqlReceptionLinks::Postgres(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(crate::SqlReceptionLinks::Sqlite(pool.clone())),
+            Self::Memory(state) => Arc::new(state.reception_links.clone()),
         }
     }
 

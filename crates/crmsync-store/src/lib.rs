@@ -8,6 +8,7 @@
 //! - [`Database`]: the one place a storage URL becomes an open backend; every store below is built from it.
 //! - [`Stores`]: the journal, sets and key-value store of one backend, chosen by URL; [`open_with_org`] adds
 //!   the organisation store of `officeflow-sync` on the same pool.
+//! - [`SqlReceptionLinks`] / [`MemoryReceptionLinks`]: the reception sync's link tables.
 //! - [`CouponStores`]: the journal and the coupon table of one backend, chosen by URL.
 
 mod audit_row;
@@ -22,6 +23,7 @@ mod org;
 mod org_rows;
 pub mod postgres;
 mod process_row;
+mod reception_links;
 pub mod sql;
 pub mod sqlite;
 mod stores;
@@ -29,4 +31,5 @@ mod stores;
 pub use coupon_stores::CouponStores;
 pub use database::{Database, MemoryDatabase, StorageUrlError};
 pub use org::open_with_org;
+pub use reception_links::{MemoryReceptionLinks, SqlReceptionLinks};
 pub use stores::Stores;

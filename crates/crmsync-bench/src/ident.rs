@@ -1,0 +1,271 @@
+//! `ident.*`: the reception sync against the amoCRM emulator and a generated clinic (SQLite IDENT) — requests and
+//! wall time of 1,000 new receptions, requests of 50 changed ones, the bootstrap read of an account with 10,000
+//! contacts and 10,000 deals, peak memory of 10,000 receptions in one run (emulator and generated clinic in the
+//! same process), and the pure plan's throughput. `ident.seed_model_*` are the seed's own figures.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use crmsync_amocrm::settings::AmoCrmSettings;
+use crmsync_domain::crm::{ContactId, LeadId};
+use crmsync_domain::{PatientId, ReceptionId};
+use crmsync_ident::fixture;
+use crmsync_jobs::reception_sync::{self, BatchInput, Ports, RunOptions};
+use crmsync_ports::{Link, NoProgress};
+use crmsync_sandbox::FaultPlan;
+use crmsync_sandbox::amocrm::AmoCrmEmulator;
+use crmsync_sandbox::clinic::{Clinic, ClinicSpec};
+use crmsync_store::Database;
+use ident_sync::sandbox::{self, SANDBOX_TOKEN};
+use serde_json::json;
+
+use crate::report::Report;
+
+/// Runs every reception-sync figure.
+pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        rss_10000(report).await?;
+        new_1000(report).await?;
+        bootstrap_10000(report).await?;
+        anyhow::Ok(())
+    })?;
+    plan_throughput(report);
+    report.record("ident.seed_model_requests_1000", 210.0);
+    report.record("ident.seed_model_wall_s_1000", 30.0);
+    report.record("ident.seed_model_rss_mb_1000", 50.0);
+    Ok(())
+}
+
+struct Bench {
+    emulator: AmoCrmEmulator,
+    crm: crmsync_amocrm::AmoCrmClient,
+    mis: crmsync_ident::IdentDb,
+    storage: Database,
+    _dir: std::path::PathBuf,
+}
+
+async fn bench(
+    spec: Option<ClinicSpec>,
+    rate: u32,
+    account: Option<crmsync_sandbox::amocrm::Fixture>,
+) -> anyhow::Result<Bench> {
+    let dir = std::env::temp_dir().join(format!(
+        "ident-bench-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite:{}", dir.join("ident.sqlite").display());
+    let mis = match spec {
+        Some(spec) => {
+            sandbox::create_clinic(&url, spec)
+                .await
+                .map_err(anyhow::Error::msg)?
+                .0
+        }
+        None => {
+            let db = crmsync_ident::IdentDb::open(&url).await?;
+            db.create_schema().await?;
+            db
+        }
+    };
+    let emulator = match account {
+        Some(fixture) => {
+            crmsync_sandbox::amocrm::AmoCrmEmulator::start(crmsync_sandbox::amocrm::AmoCrmConfig {
+                long_lived_token: Some(SANDBOX_TOKEN.to_owned()),
+                rate_limit_per_s: Some(rate),
+                fixture,
+                ..Default::default()
+            })
+            .await?
+        }
+        None => sandbox::start_amocrm(None, rate, FaultPlan::none()).await?,
+    };
+    let storage = Database::open(&format!("sqlite:{}", dir.join("store.sqlite").display())).await?;
+    let crm = AmoCrmSettings {
+        base_url: emulator.base_url(),
+        long_lived_token: SANDBOX_TOKEN.into(),
+        rate_limit_per_s: rate.min(7),
+        ..AmoCrmSettings::default()
+    }
+    .client(storage.key_values(), "ident-bench")
+    .await?;
+    Ok(Bench {
+        emulator,
+        crm,
+        mis,
+        storage,
+        _dir: dir,
+    })
+}
+
+impl Bench {
+    async fn run(&self) -> anyhow::Result<reception_sync::Report> {
+        let links = self.storage.reception_links();
+        let kv = self.storage.key_values();
+        let ports = Ports {
+            crm: &self.crm,
+            mis: &self.mis,
+            links: links.as_ref(),
+            cursors: kv.as_ref(),
+        };
+        Ok(reception_sync::run(
+            ports,
+            &sandbox::settings(),
+            &RunOptions::incremental(Utc::now()),
+            &NoProgress,
+        )
+        .await?
+        .report)
+    }
+
+    fn requests(&self) -> f64 {
+        self.emulator.stats().requests_total as f64
+    }
+}
+
+async fn rss_10000(report: &mut Report) -> anyhow::Result<()> {
+    let b = bench(
+        Some(ClinicSpec::plain(10_000, sandbox::clinic_now())),
+        1_000,
+        None,
+    )
+    .await?;
+    let r = b.run().await?;
+    anyhow::ensure!(r.deals_created == 10_000, "expected 10,000 deals: {r}");
+    report.record("ident.rss_mb_10000", crate::report::peak_rss_mb()?);
+    Ok(())
+}
+
+async fn new_1000(report: &mut Report) -> anyhow::Result<()> {
+    let b = bench(
+        Some(ClinicSpec::plain(1_000, sandbox::clinic_now())),
+        7,
+        None,
+    )
+    .await?;
+    let started = Instant::now();
+    let r = b.run().await?;
+    report.record("ident.wall_s_1000_new", started.elapsed().as_secs_f64());
+    anyhow::ensure!(r.deals_created == 1_000, "expected 1,000 deals: {r}");
+    report.record("ident.requests_1000_new", b.requests());
+    b.run().await?;
+    b.emulator.reset_request_stats();
+    let clinic = Clinic::generate(ClinicSpec::plain(1_000, sandbox::clinic_now()));
+    let ids: Vec<i64> = clinic.receptions.iter().take(50).map(|r| r.id).collect();
+    fixture::touch_receptions(
+        &b.mis,
+        &ids,
+        sandbox::clinic_now() + Duration::minutes(5),
+        "777",
+    )
+    .await?;
+    let r = b.run().await?;
+    anyhow::ensure!(r.deals_updated == 50, "expected 50 updates: {r}");
+    report.record("ident.requests_50_incremental", b.requests());
+    Ok(())
+}
+
+async fn bootstrap_10000(report: &mut Report) -> anyhow::Result<()> {
+    let mut account = sandbox::account();
+    for i in 0..10_000_i64 {
+        account.contacts.push(json!({
+            "id": 1_000_000 + i,
+            "name": format!("Контакт {i}"),
+            "custom_fields_values": [{ "field_code": "PHONE", "values": [{ "value": format!("+7916{:07}", i), "enum_code": "WORK" }] }],
+        }));
+        account.leads.push(json!({
+            "id": 2_000_000 + i,
+            "name": format!("Сделка {i}"),
+            "pipeline_id": sandbox::PRIMARY.pipeline_id.0,
+            "status_id": sandbox::PRIMARY.status_id.0,
+            "custom_fields_values": [{ "field_id": 17, "values": [{ "value": format!("{}", 500_000 + i) }] }],
+        }));
+    }
+    let b = bench(None, 1_000, Some(account)).await?;
+    let r = b.run().await?;
+    anyhow::ensure!(
+        r.amocrm_read.bootstrap && r.amocrm_read.contacts == 10_000,
+        "bootstrap read: {r}"
+    );
+    report.record("ident.requests_bootstrap_10000", b.requests());
+    report.record(
+        "ident.pages_bootstrap_10000",
+        (r.amocrm_read.lead_pages + r.amocrm_read.contact_pages) as f64,
+    );
+    Ok(())
+}
+
+fn plan_throughput(report: &mut Report) {
+    let clinic = Clinic::generate(ClinicSpec::plain(250, sandbox::clinic_now()));
+    let receptions: Vec<crmsync_domain::MisReception> = clinic
+        .receptions
+        .iter()
+        .map(|r| crmsync_domain::MisReception {
+            id: r.id,
+            patient_id: r.patient_id,
+            doctor: Some("Иванов Иван".into()),
+            service: r.service.clone(),
+            cost: r.cost.clone(),
+            plan_start: Some(r.plan_start),
+            plan_end: Some(r.plan_end),
+            changed_at: r.changed_at,
+            facts: r.facts,
+        })
+        .collect();
+    let patients: Vec<crmsync_domain::MisPatient> = clinic
+        .persons
+        .iter()
+        .skip(clinic.spec.doctors)
+        .map(|p| crmsync_domain::MisPatient {
+            id: p.id,
+            card_number: None,
+            patient_number: Some(p.id.to_string()),
+            surname: Some(p.surname.clone()),
+            name: Some(p.name.clone()),
+            patronymic: p.patronymic.clone(),
+            phones: [&p.phone, &p.mobile_phone]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
+            birthday: p.birthday.clone(),
+            changed_at: p.changed_at,
+        })
+        .collect();
+    let mut patient_links = HashMap::new();
+    for (i, p) in patients.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        patient_links.insert(PatientId(p.id), Link::Linked(ContactId(i as i64 + 1)));
+    }
+    let mut reception_links = HashMap::new();
+    for r in receptions.iter().step_by(3) {
+        reception_links.insert(ReceptionId(r.id), Link::Linked(LeadId(r.id)));
+    }
+    let settings = sandbox::settings();
+    let rounds = 200;
+    let started = Instant::now();
+    let mut decided = 0usize;
+    for _ in 0..rounds {
+        let input = BatchInput {
+            receptions: &receptions,
+            patients: patients.iter().map(|p| (PatientId(p.id), p)).collect(),
+            completed: HashMap::new(),
+            reception_links: reception_links.clone(),
+            patient_links: patient_links.clone(),
+            phone_links: HashMap::new(),
+            number_links: HashMap::new(),
+            leads: HashMap::new(),
+        };
+        decided += reception_sync::plan(&input, &settings).decisions.len();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    report.record(
+        "ident.plan_receptions_per_s",
+        decided as f64 / secs.max(1e-9),
+    );
+}

@@ -1,0 +1,46 @@
+//! `ident-sync`: IDENT clinic receptions into amoCRM contacts and deals (seed 001, "reception sync").
+//!
+//! `ident-sync [--config FILE] [--sandbox] [--dry-run] [--json] <command>`; commands `reception-sync [--since
+//! TIME]`, `patient-sync`, `deep-sync`, `test-reception ID`, `service`, `stats`, `test-db`, `test-amocrm`,
+//! `authorize --code CODE`. The job is `crmsync_jobs::reception_sync`; this crate builds the adapters (amoCRM,
+//! IDENT, storage, locks), runs commands locked and journaled, and prints reports. Exit codes: 0 done, 1
+//! failed, 2 bad usage or configuration (a field the account lacks included), 3 another run holds the lock.
+//! See `docs/reception-sync.md`.
+
+pub mod app;
+pub mod args;
+pub mod config;
+mod output;
+pub mod sandbox;
+mod service;
+pub mod stats;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use crmsync_cli::exit::{self, Failure};
+
+/// Parses the command line, runs, and maps the outcome to the exit code.
+pub fn main_entry() -> ExitCode {
+    let args = match args::Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                exit::BAD_USAGE
+            } else {
+                exit::SUCCESS
+            };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    crmsync_cli::logging::init(&args.common);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return exit::finish(Err(Failure::job(format!("cannot start: {error}")))),
+    };
+    exit::finish(runtime.block_on(app::run(args)))
+}

@@ -1,0 +1,137 @@
+//! Printing: a run's report (with the plan of a dry run or `test-reception`), statistics, checks — as text or
+//! one JSON document. Ids only; never a name or a phone.
+
+use std::fmt::Write as _;
+
+use crmsync_domain::ProcessId;
+use crmsync_jobs::reception_sync::{Action, ContactRef, Outcome, Plan};
+use serde_json::{Value, json};
+
+use crate::stats::Stats;
+
+/// Most decisions listed in the text plan.
+const LISTED: usize = 20;
+
+/// Prints `value` as JSON, or the text `text` makes.
+pub(crate) fn print_json_or(as_json: bool, value: &Value, text: impl FnOnce() -> String) {
+    if as_json {
+        println!("{value}");
+    } else {
+        println!("{}", text());
+    }
+}
+
+/// Prints a run.
+pub(crate) fn print_outcome(
+    outcome: &Outcome,
+    process: Option<ProcessId>,
+    as_json: bool,
+    requests: u64,
+) {
+    let mut report = outcome.report.clone();
+    report.amocrm_requests = Some(requests);
+    if as_json {
+        println!(
+            "{}",
+            json!({
+                "process_id": process,
+                "report": report,
+                "stopped": outcome.stopped,
+                "plans": outcome.plans,
+            })
+        );
+        return;
+    }
+    if let Some(id) = process {
+        println!("run journaled as process {id}");
+    }
+    print!("{report}");
+    if outcome.stopped {
+        println!("  stopped on request after the current batch");
+    }
+    for plan in &outcome.plans {
+        print!("{}", describe(plan));
+    }
+}
+
+/// A plan as text.
+pub(crate) fn describe(plan: &Plan) -> String {
+    let mut out = String::from("plan:\n");
+    for decision in plan.decisions.iter().take(LISTED) {
+        let funnel = decision.funnel.map_or("-", |f| f.as_str());
+        let what = match &decision.action {
+            Action::Update { level, update } => {
+                format!("update deal {} (found by {level:?})", update.id.0)
+            }
+            Action::Unchanged { lead } => format!("deal {} is up to date", lead.0),
+            Action::Create {
+                contact: ContactRef::Existing(c),
+                level,
+                ..
+            } => format!("create a deal for contact {} (found by {level:?})", c.0),
+            Action::Create {
+                contact: ContactRef::New(p),
+                ..
+            } => format!("create a contact for patient {} and a deal", p.0),
+            Action::Skip(reason) => format!("skip: {reason}"),
+        };
+        let _ = writeln!(
+            out,
+            "  reception {} [{funnel}]: {what}",
+            decision.reception.0
+        );
+    }
+    if plan.decisions.len() > LISTED {
+        let _ = writeln!(out, "  … {} more", plan.decisions.len() - LISTED);
+    }
+    out
+}
+
+/// Prints the statistics.
+pub(crate) fn print_stats(stats: &Stats, as_json: bool) {
+    print_json_or(as_json, &json!(stats), || {
+        let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or_else(
+                || "never".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            )
+        };
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "last reception sync: {}",
+            time(stats.last_reception_sync)
+        );
+        let _ = writeln!(
+            out,
+            "last patient sync:   {}",
+            time(stats.last_patient_sync)
+        );
+        let _ = writeln!(out, "last deep sync:      {}", time(stats.last_deep_sync));
+        let _ = writeln!(
+            out,
+            "runs {} (failed {}), receptions {}, deals created {}, updated {}, contacts created {}",
+            stats.runs,
+            stats.failed_runs,
+            stats.total_receptions,
+            stats.deals_created,
+            stats.deals_updated,
+            stats.contacts_created
+        );
+        let _ = writeln!(
+            out,
+            "funnel distribution: {} primary, {} secondary",
+            stats.primary_funnel_count, stats.secondary_funnel_count
+        );
+        let _ = writeln!(
+            out,
+            "linked: {} reception(s) to deals, {} patient(s) to contacts",
+            stats.linked_receptions, stats.linked_patients
+        );
+        let _ = write!(out, "recent errors: {}", stats.sync_errors.len());
+        for error in &stats.sync_errors {
+            let _ = write!(out, "\n  {error}");
+        }
+        out
+    });
+}
