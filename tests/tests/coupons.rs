@@ -2,107 +2,16 @@
 //! a run killed (SIGKILL) or interrupted (SIGINT) mid-way and resumed, and `serve` driven over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_e2e-coupons");
+mod coupons_support;
 
-/// A scratch directory with a config file pointing at `storage_url`.
-struct Scratch {
-    dir: PathBuf,
-    config: PathBuf,
-}
-
-impl Scratch {
-    fn new(storage_url: Option<&str>, extra: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "crmsync-e2e-coupons-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = storage_url
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("sqlite:{}", dir.join("coupons.sqlite").display()));
-        let config = dir.join("coupons.toml");
-        std::fs::write(&config, format!("[storage]\nurl = \"{url}\"\n{extra}")).unwrap();
-        Self { dir, config }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
-        command
-            .arg("--config")
-            .arg(&self.config)
-            .args(args)
-            .current_dir(&self.dir)
-            .env("NO_COLOR", "1")
-            .env("LANG", "C.UTF-8")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env_remove("RUST_LOG");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let output = self.run(&all);
-        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
-        serde_json::from_slice(&output.stdout).unwrap()
-    }
-
-    fn codes(&self, id: &str) -> Vec<String> {
-        let output = self.run(&["export", id, "--format", "codes"]);
-        assert!(output.status.success(), "{}", stderr(&output));
-        String::from_utf8(output.stdout)
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
-}
-
-/// The last line of stderr that starts with `error:` (the one clear line of a failure).
-fn error_line(output: &Output) -> String {
-    stderr(output)
-        .lines()
-        .rfind(|l| l.starts_with("error:"))
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn assert_distinct(codes: &[String], count: usize) {
-    assert_eq!(codes.len(), count, "exported codes");
-    let distinct: HashSet<&String> = codes.iter().collect();
-    assert_eq!(distinct.len(), count, "distinct codes");
-}
+use coupons_support::*;
 
 #[test]
 fn messages_and_reports_speak_russian_by_flag_or_locale() {
@@ -330,38 +239,6 @@ fn generate_show_list_export_on_sqlite_and_sandbox() {
 }
 
 /// Waits until the latest run has committed at least one chunk, then returns its id.
-fn wait_for_progress(scratch: &Scratch, child: &mut Child) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        assert!(Instant::now() < deadline, "no chunk was committed");
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            if let Some(mut pipe) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-            }
-            panic!("the run ended before it could be stopped: {status}\n{stderr}");
-        }
-        let output = scratch.run(&["--json", "list", "--limit", "1"]);
-        if output.status.success()
-            && let Ok(Value::Array(runs)) = serde_json::from_slice::<Value>(&output.stdout)
-            && let Some(run) = runs.first()
-            && run["processed"].as_u64().unwrap_or(0) > 0
-        {
-            return run["id"].to_string();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn random_millis(max: u64) -> u64 {
-    u64::from(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos(),
-    ) % max
-}
-
 const KILL_COUNT: &str = "150000";
 
 fn killed_generation_resumes_with_exactly_the_count(storage_url: Option<&str>) {

@@ -89,7 +89,20 @@ const STEPS: &[Step] = &[
         program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
         args: &["--sandbox", "-q"],
     },
+    Step {
+        title: "AMONITION: 1,200 generated sellers uploaded as amoCRM companies (250 per request) into the emulator",
+        program: AMONITION,
+        args: &["--sandbox", "-q", "upload"],
+    },
+    Step {
+        title: "AMONITION: webhooks posted to `serve` (a transfer, a redelivery, feed uploads, bad secret, foreign account) and handled from the inbox",
+        program: AMONITION,
+        args: &["--sandbox", "-q", "serve", "--drain"],
+    },
 ];
+
+/// The `amonition` binary.
+const AMONITION: &[&str] = &["--package", "amonition", "--bin", "amonition"];
 
 /// The `coupons` binary.
 const COUPONS: &[&str] = &["--package", "coupons", "--bin", "coupons"];

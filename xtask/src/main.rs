@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <services|test|demo|bench> [args]
 
-  services          check PostgreSQL and Redis on 127.0.0.1, start them if installed but down
+  services          check PostgreSQL, Redis and MariaDB on 127.0.0.1, start them if installed but down
   test              services + fmt check + clippy -D warnings + all tests
   demo              run every integration end to end on embedded defaults
   bench [--only P]  run the benchmarks (figures whose area starts with P), write target/bench/report.json";

@@ -1,4 +1,4 @@
-//! PostgreSQL and Redis for the tests: checked on 127.0.0.1, started when installed but down.
+//! PostgreSQL, Redis and MariaDB for the tests: checked on 127.0.0.1, started when installed but down.
 
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -15,7 +15,7 @@ struct Service {
     start_line: &'static str,
 }
 
-const SERVICES: [Service; 2] = [
+const SERVICES: [Service; 3] = [
     Service {
         name: "PostgreSQL",
         port: 5432,
@@ -53,9 +53,20 @@ const SERVICES: [Service; 2] = [
         },
         start_line: "redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save \"\" --appendonly no",
     },
+    Service {
+        name: "MariaDB",
+        port: 3306,
+        installed: || Path::new("/etc/init.d/mariadb").is_file(),
+        start: || {
+            let mut command = Command::new("/etc/init.d/mariadb");
+            command.arg("start");
+            command
+        },
+        start_line: "/etc/init.d/mariadb start",
+    },
 ];
 
-/// Makes sure both services accept connections, starting the ones that are installed but down.
+/// Makes sure every service accepts connections, starting the ones that are installed but down.
 pub(crate) fn ensure() -> Result<(), String> {
     let mut missing = Vec::new();
     for service in &SERVICES {
@@ -91,7 +102,7 @@ pub(crate) fn ensure() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "the tests need PostgreSQL and Redis:\n  - {}",
+            "the tests need PostgreSQL, Redis and MariaDB:\n  - {}",
             missing.join("\n  - ")
         ))
     }

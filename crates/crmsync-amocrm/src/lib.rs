@@ -54,7 +54,12 @@ mod clock;
 mod config;
 mod decode;
 mod encode;
+pub mod endpoints;
+#[cfg(test)]
+mod endpoints_docs;
 mod flex;
+#[cfg(test)]
+mod golden;
 mod http;
 pub mod jwt;
 pub mod platform;

@@ -1,6 +1,10 @@
 //! Parsing amoCRM webhook deliveries: `application/x-www-form-urlencoded` bodies with PHP-style nested keys
 //! (`leads[status][0][id]=…&account[subdomain]=…`), every value a string.
 //!
+//! amoCRM signs no delivery, so the destination URL carries a secret: [`verify`] compares the presented one in
+//! constant time, [`verify_and_parse`] does both steps, and with the `axum` feature [`extract::AmoWebhook`](crate::webhook::extract::AmoWebhook)
+//! is an extractor doing the same on a route ending in the secret.
+//!
 //! ```
 //! use crmsync_amocrm::webhook::{self, EventAction, EventEntity};
 //!
@@ -23,7 +27,9 @@ use crmsync_domain::crm::{
     PipelineId, Price, StatusId, Tag, TagId, UserId,
 };
 pub use crmsync_domain::crm::{EventAction, EventEntity, EventNote, WebhookAccount, WebhookEvent};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
 
 use crate::decode::field_value;
 
@@ -80,6 +86,9 @@ pub enum WebhookError {
         /// The action key (clipped to 64 characters).
         action: String,
     },
+    /// The secret in the destination URL is missing or wrong.
+    #[error("webhook secret is missing or wrong")]
+    WrongSecret,
     /// A value has the wrong shape (an object where a string belongs, a non-numeric id...).
     #[error("webhook value `{key}` is invalid: {reason}")]
     InvalidValue {
@@ -92,6 +101,27 @@ pub enum WebhookError {
 
 fn clip(text: &str) -> String {
     text.chars().take(64).collect()
+}
+
+/// Checks the secret a delivery presented (a path segment or query value of the destination URL) against the
+/// configured one, in constant time. An empty configured secret refuses everything.
+pub fn verify(presented: &str, secret: &SecretString) -> Result<(), WebhookError> {
+    let expected = secret.expose_secret().as_bytes();
+    if !expected.is_empty() && bool::from(expected.ct_eq(presented.as_bytes())) {
+        Ok(())
+    } else {
+        Err(WebhookError::WrongSecret)
+    }
+}
+
+/// [`verify`], then [`parse`].
+pub fn verify_and_parse(
+    presented: &str,
+    secret: &SecretString,
+    body: &[u8],
+) -> Result<Vec<WebhookEvent>, WebhookError> {
+    verify(presented, secret)?;
+    parse(body)
 }
 
 /// Parses a webhook body into its events, in body order (entities sorted by key), with the account on each.
@@ -500,5 +530,7 @@ fn event(
     Ok(event)
 }
 
+#[cfg(feature = "axum")]
+pub mod extract;
 #[cfg(test)]
 mod tests;

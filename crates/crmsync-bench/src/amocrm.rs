@@ -19,6 +19,10 @@ const SUSTAINED: Duration = Duration::from_secs(30);
 
 /// Runs every amoCRM figure.
 pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
+    report.record(
+        "amocrm.endpoints_covered",
+        crmsync_amocrm::endpoints::ENDPOINTS.len() as f64,
+    );
     report.record("amocrm.decode_page_250_us", decode_page_250_us()?);
     report.record("amocrm.webhook_parse_per_s", webhook_parse_per_s()?);
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -13,8 +13,10 @@
 //!
 //! Integration jobs:
 //!
+//! - [`amonition`]: marketplace sellers uploaded as amoCRM companies, and amoCRM webhook events.
 //! - [`officeflow`]: departments, positions, tags and OpenIDs from the office platform.
 
+pub mod amonition;
 pub mod case_monitoring;
 pub mod coupons;
 pub mod lock;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use crmsync_domain::coupon::CouponFields;
+use crmsync_domain::coupon::{CouponFields, CouponSettings, SettingsError};
 use crmsync_domain::{Process, ProcessId};
 use serde_json::Value;
 
@@ -70,6 +70,17 @@ pub trait CouponStore: Send + Sync {
     /// the stored entry still matches `expected`; `false` otherwise. Progress and checkpoint are left as stored —
     /// only chunks write them — so ending a run can never undo a chunk another runner committed meanwhile.
     async fn end_run(&self, process: &Process, expected: Expected) -> Result<bool, StoreError>;
+
+    /// The target's own limits on `settings` whose codes have `code_chars` characters, checked before a run
+    /// starts (a shop's table: the discount exists, codes fit its column); each rejection names its setting.
+    async fn check_settings(
+        &self,
+        settings: &CouponSettings,
+        code_chars: usize,
+    ) -> Result<Vec<SettingsError>, StoreError> {
+        let _ = (settings, code_chars);
+        Ok(Vec::new())
+    }
 
     /// Inserts coupons that belong to no run (imported or made by hand); returns how many were new.
     async fn import(&self, fields: &CouponFields, codes: &[String]) -> Result<u64, StoreError>;

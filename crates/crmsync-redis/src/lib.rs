@@ -12,6 +12,8 @@
 //! | `{prefix}set:{name}`       | sorted set | members scored by arrival number                        |
 //! | `{prefix}set-seq:{name}`   | string     | the set's arrival counter (deleted with the set)        |
 //! | `{prefix}kv:{key}`         | string     | the value, with `PX` when it has a TTL                  |
+//! | `{prefix}kv:amocrm-budget:{account}` | string | [`RedisRequestBudget`]'s next free amoCRM slot (GCRA)  |
+//! | `{prefix}kv:amocrm-pause:{account}`  | string | the end of an amoCRM `429` pause shared by every process |
 //!
 //! The lock is the single-instance Redis lock (`SET NX PX`, Lua compare-and-delete and compare-and-pexpire): it
 //! keeps two holders apart while Redis stays up and is not failed over. Writes that must never come from a stale
@@ -21,6 +23,7 @@
 //! when a response times out the command may still have run on the server (an acquire may have taken the lock,
 //! which then frees itself after its TTL).
 
+mod budget;
 mod config;
 mod error;
 mod key_value;
@@ -29,6 +32,7 @@ mod lock;
 mod set_store;
 mod stores;
 
+pub use budget::RedisRequestBudget;
 pub use config::RedisConfig;
 pub use key_value::RedisKeyValueStore;
 pub use lock::RedisLockStore;

@@ -37,7 +37,7 @@ impl RedisStores {
     }
 }
 
-async fn connect(config: &RedisConfig) -> Result<ConnectionManager, StoreError> {
+pub(crate) async fn connect(config: &RedisConfig) -> Result<ConnectionManager, StoreError> {
     for (field, timeout) in [
         ("connect_timeout", config.connect_timeout),
         ("response_timeout", config.response_timeout),

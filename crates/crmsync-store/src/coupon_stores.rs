@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crmsync_ports::{AuditLog, CouponStore, ProcessStore};
 
+use crate::mysql::{self, BitrixOptions};
 use crate::{Database, StorageUrlError};
 
 /// The journal, the coupon table and the audit of one backend; a chunk and its journal progress commit together.
@@ -15,7 +16,7 @@ pub struct CouponStores {
     pub coupons: Arc<dyn CouponStore>,
     /// The audit of state-changing calls.
     pub audit: Arc<dyn AuditLog>,
-    /// Which backend this is (`PostgreSQL`, `SQLite`, `memory`).
+    /// Which backend this is (`PostgreSQL`, `SQLite`, `memory`, `MySQL (Bitrix)`).
     pub backend: &'static str,
 }
 
@@ -28,9 +29,28 @@ impl std::fmt::Debug for CouponStores {
 }
 
 impl CouponStores {
-    /// Opens `postgres://…`, `sqlite:PATH` (created if missing) or `memory:` and applies its migrations.
+    /// Opens `postgres://…`, `sqlite:PATH` (created if missing), `memory:` or a Bitrix shop's `mysql://…` (coupons
+    /// go into its `b_sale_discount_coupon`) and applies crmsync's migrations.
     pub async fn open(url: &str) -> Result<Self, StorageUrlError> {
+        if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            let url = url.replacen("mariadb://", "mysql://", 1);
+            return Ok(Self::bitrix(
+                mysql::connect(&url, 8).await?,
+                BitrixOptions::default(),
+            ));
+        }
         Ok(Self::of(&Database::open(url).await?))
+    }
+
+    /// The journal, the audit and the coupons of a Bitrix shop's database on `pool` (migrated with
+    /// [`mysql::migrate`]).
+    pub fn bitrix(pool: sqlx::MySqlPool, options: BitrixOptions) -> Self {
+        Self {
+            processes: Arc::new(mysql::MySqlProcessStore::new(pool.clone())),
+            coupons: Arc::new(mysql::BitrixCouponStore::new(pool.clone(), options)),
+            audit: Arc::new(mysql::MySqlAuditLog::new(pool)),
+            backend: "MySQL (Bitrix)",
+        }
     }
 
     /// A fresh in-memory journal and coupon table.

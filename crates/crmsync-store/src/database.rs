@@ -15,7 +15,9 @@ use crate::{memory, postgres, sqlite};
 #[derive(Debug, thiserror::Error)]
 pub enum StorageUrlError {
     /// The scheme is not `postgres://`, `postgresql://`, `sqlite:` or `memory:`.
-    #[error("storage url {url:?} is not supported: use postgres://…, sqlite:PATH or memory:")]
+    #[error(
+        "storage url {url:?} is not supported: use postgres://…, sqlite:PATH or memory: (coupons also take mysql://…)"
+    )]
     Unsupported {
         /// The URL, with any password removed.
         url: String,

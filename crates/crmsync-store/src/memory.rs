@@ -10,6 +10,7 @@ mod key_value;
 mod lock;
 mod org_store;
 mod process_store;
+mod seller_source;
 mod set_store;
 
 pub use audit::MemoryAuditLog;
@@ -20,6 +21,7 @@ pub use key_value::MemoryKeyValueStore;
 pub use lock::MemoryLockStore;
 pub use org_store::MemoryOrgStore;
 pub use process_store::MemoryProcessStore;
+pub use seller_source::MemorySellerSource;
 pub use set_store::MemorySetStore;
 
 use std::sync::{Mutex, MutexGuard};

@@ -1,7 +1,7 @@
 //! The storage contract suites against every backend: in-memory, SQLite and PostgreSQL (fresh database per test).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crmsync_store::{memory, postgres, sqlite};
+use crmsync_store::{memory, mysql, postgres, sqlite};
 use crmsync_testkit::{contract, services};
 
 async fn sqlite_pool() -> (sqlx::SqlitePool, std::path::PathBuf) {
@@ -158,4 +158,28 @@ async fn sqlite_audit_log() {
 #[tokio::test]
 async fn postgres_audit_log() {
     contract::audit_log(&postgres::PgAuditLog::new(pg_pool().await)).await;
+}
+
+async fn mysql_pool() -> sqlx::MySqlPool {
+    let db = crmsync_testkit::mysql::fresh_mysql(true).await;
+    mysql::migrate(&db.pool).await.unwrap();
+    db.pool
+}
+
+#[tokio::test]
+async fn mysql_process_store() {
+    contract::process_store(&mysql::MySqlProcessStore::new(mysql_pool().await)).await;
+}
+
+#[tokio::test]
+async fn mysql_bitrix_coupon_store() {
+    let pool = mysql_pool().await;
+    let processes = mysql::MySqlProcessStore::new(pool.clone());
+    let coupons = mysql::BitrixCouponStore::new(pool, mysql::BitrixOptions::default());
+    contract::coupon_store(&processes, &coupons).await;
+}
+
+#[tokio::test]
+async fn mysql_audit_log() {
+    contract::audit_log(&mysql::MySqlAuditLog::new(mysql_pool().await)).await;
 }

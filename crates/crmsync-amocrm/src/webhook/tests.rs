@@ -331,3 +331,21 @@ fn wrong_values_are_typed_errors() {
         Err(WebhookError::Malformed { .. } | WebhookError::UnknownEntity { .. })
     ));
 }
+
+#[test]
+fn the_secret_is_verified_before_parsing() {
+    let secret: secrecy::SecretString = "s3cret".into();
+    let body = b"leads%5Bdelete%5D%5B0%5D%5Bid%5D=5&account%5Bid%5D=1";
+    assert!(verify("s3cret", &secret).is_ok());
+    assert_eq!(verify("s3cre", &secret), Err(WebhookError::WrongSecret));
+    assert_eq!(verify("", &secret), Err(WebhookError::WrongSecret));
+    assert_eq!(
+        verify("", &secrecy::SecretString::from("")),
+        Err(WebhookError::WrongSecret)
+    );
+    assert_eq!(verify_and_parse("s3cret", &secret, body).unwrap().len(), 1);
+    assert_eq!(
+        verify_and_parse("wrong", &secret, body),
+        Err(WebhookError::WrongSecret)
+    );
+}

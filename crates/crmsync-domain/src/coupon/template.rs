@@ -278,6 +278,17 @@ impl Template {
         &self.source
     }
 
+    /// How many characters every code of the template has.
+    pub fn code_chars(&self) -> usize {
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Literal(text) => text.chars().count(),
+                Piece::Slot(_) => 1,
+            })
+            .sum()
+    }
+
     /// The generated positions, left to right.
     pub fn positions(&self) -> &[Position] {
         &self.positions

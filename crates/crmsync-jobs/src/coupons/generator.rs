@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use crmsync_domain::coupon::{CouponSettings, PermutationKey, UniqueCodes, ValidSettings};
+use crmsync_domain::coupon::{
+    CouponSettings, PermutationKey, SettingsErrors, UniqueCodes, ValidSettings,
+};
 use crmsync_domain::{Message, Process, ProcessId, ProcessStatus};
 use crmsync_ports::{
     ChunkCommit, ChunkOutcome, CouponStore, Expected, ProcessFilter, ProcessStore, Progress,
@@ -113,6 +115,13 @@ impl CouponGenerator {
         plan: &GenerationPlan,
         key: PermutationKey,
     ) -> Result<GenerationReport, CouponError> {
+        let rejected = self
+            .coupons
+            .check_settings(&plan.settings, plan.code_chars)
+            .await?;
+        if !rejected.is_empty() {
+            return Err(CouponError::Settings(SettingsErrors(rejected)));
+        }
         let new = plan.new_process().map_err(|e| CouponError::Corrupt {
             id: ProcessId(0),
             reason: e.to_string(),

@@ -24,6 +24,8 @@ pub struct GenerationPlan {
     pub settings: CouponSettings,
     /// How many distinct codes the template yields.
     pub capacity: Capacity,
+    /// How many characters every code has.
+    pub code_chars: usize,
     /// Advice that does not stop the run.
     pub warnings: Vec<Message>,
 }
@@ -43,6 +45,7 @@ impl GenerationPlan {
 pub fn plan(draft: SettingsDraft) -> Result<GenerationPlan, SettingsErrors> {
     let valid = draft.validate()?;
     Ok(GenerationPlan {
+        code_chars: valid.template.code_chars(),
         settings: valid.settings,
         capacity: valid.capacity,
         warnings: valid.warnings,

@@ -479,6 +479,9 @@ proptest! {
 async fn chunks_replace_collisions_with_further_draws() {
     let stores = CouponStores::memory();
     let mut coupons = MockCouponStore::new();
+    coupons
+        .expect_check_settings()
+        .returning(|_, _| Ok(Vec::new()));
     let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
     let recorded = sizes.clone();
     coupons
@@ -504,6 +507,9 @@ async fn chunks_replace_collisions_with_further_draws() {
 async fn a_stale_chunk_is_a_conflict_and_changes_nothing() {
     let stores = CouponStores::memory();
     let mut coupons = MockCouponStore::new();
+    coupons
+        .expect_check_settings()
+        .returning(|_, _| Ok(Vec::new()));
     coupons
         .expect_commit_chunk()
         .times(1)

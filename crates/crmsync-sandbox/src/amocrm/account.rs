@@ -36,14 +36,15 @@ fn entity_names(singular: &str, plural: &str) -> Value {
 impl AmoState {
     /// `GET /api/v4/account` with the embeds `with` names.
     pub(crate) fn render_account(&self, with: &BTreeSet<String>) -> Value {
+        let owner = self.users.first().map_or(0, |u| u.id);
         let mut obj = json!({
             "id": self.account.id,
             "name": self.account.name,
             "subdomain": self.subdomain,
             "created_at": CREATED_AT,
-            "created_by": self.current_user(),
+            "created_by": owner,
             "updated_at": CREATED_AT,
-            "updated_by": self.current_user(),
+            "updated_by": owner,
             "current_user_id": self.current_user(),
             "country": self.account.country,
             "currency": self.account.currency,

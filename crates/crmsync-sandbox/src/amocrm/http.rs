@@ -228,7 +228,27 @@ async fn require_auth(State(app): Shared, request: Request, next: Next) -> Respo
     if app.payment_required.load(Ordering::SeqCst) {
         return wire::payment_required();
     }
-    next.run(request).await
+    let acting = match request.headers().get("x-context-user-id") {
+        None => None,
+        Some(value) => {
+            let id = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok());
+            match id.filter(|id| app.state().is_user(*id)) {
+                Some(id) => Some(id),
+                None => {
+                    return wire::problem(
+                        StatusCode::BAD_REQUEST,
+                        "X-Context-User-ID names no user of this account",
+                    );
+                }
+            }
+        }
+    };
+    super::state::ACTING_USER
+        .scope(acting, next.run(request))
+        .await
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -52,6 +52,11 @@ pub(crate) enum Event {
     },
 }
 
+tokio::task_local! {
+    /// The `X-Context-User-ID` of the request being handled.
+    pub(crate) static ACTING_USER: Option<i64>;
+}
+
 #[derive(Debug)]
 pub(crate) struct AmoState {
     pub(crate) account: AccountInfo,
@@ -191,8 +196,13 @@ impl AmoState {
         Ok(state)
     }
 
+    /// The user a request acts as: its `X-Context-User-ID`, else the token's user (the first one).
     pub(crate) fn current_user(&self) -> i64 {
-        self.users.first().map_or(0, |u| u.id)
+        ACTING_USER
+            .try_with(|user| *user)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| self.users.first().map_or(0, |u| u.id))
     }
 
     pub(crate) fn is_user(&self, id: i64) -> bool {

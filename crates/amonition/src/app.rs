@@ -1,0 +1,336 @@
+//! Composition: builds the adapters the configuration names and runs the subcommand.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use crmsync_amocrm::{AmoCrmClient, BatchPolicy, Credentials, RateLimit, RetryPolicy, Timeouts};
+use crmsync_cli::config::{self, Validate};
+use crmsync_cli::exit::Failure;
+use crmsync_domain::{NewProcess, ProcessKind};
+use crmsync_jobs::amonition::upload::{self, UploadPorts, UploadReport};
+use crmsync_jobs::lock::{LockError, LockOptions, LockedError, run_locked};
+use crmsync_jobs::tracking::Tracker;
+use crmsync_marketplace::{FeedClient, TransferClient};
+use crmsync_ports::{
+    CompanyStore, FeedService, LockStore, ProcessStore, ProfileTransfer, SellerSource, WebhookInbox,
+};
+use crmsync_redis::{RedisConfig, RedisRequestBudget, RedisStores};
+use crmsync_store::Database;
+use crmsync_store::memory::MemoryLockStore;
+use crmsync_store::postgres::PgSellerSource;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+use crate::args::{Args, Command, InboxAction};
+use crate::config::{Config, ENV_PREFIX};
+use crate::sandbox::{SANDBOX_SELLERS, Sandbox};
+use crate::serve;
+
+/// Every adapter of a run.
+#[derive(Clone)]
+pub struct Services {
+    /// amoCRM.
+    pub crm: Arc<AmoCrmClient>,
+    /// The marketplace's sellers.
+    pub sellers: Arc<dyn SellerSource>,
+    /// The feed service.
+    pub feeds: Arc<dyn FeedService>,
+    /// The profile-transfer service.
+    pub transfer: Arc<dyn ProfileTransfer>,
+    /// Links and intents.
+    pub companies: Arc<dyn CompanyStore>,
+    /// The webhook inbox (`None` on SQLite).
+    pub inbox: Option<Arc<dyn WebhookInbox>>,
+    /// The run journal.
+    pub journal: Arc<dyn ProcessStore>,
+    /// The upload lock.
+    pub locks: Arc<dyn LockStore>,
+}
+
+/// Runs `amonition` with parsed `args`.
+pub(crate) async fn run(args: Args) -> Result<(), Failure> {
+    let mut config: Config = match &args.common.config {
+        Some(path) => config::load(Some(path), ENV_PREFIX).map_err(Failure::usage)?,
+        None if args.common.sandbox => Config::default(),
+        None => config::load(None, ENV_PREFIX).map_err(Failure::usage)?,
+    };
+    let sandbox = if args.common.sandbox {
+        let sandbox = Sandbox::start(SANDBOX_SELLERS)
+            .await
+            .map_err(|e| Failure::job(format!("cannot start the sandbox: {e}")))?;
+        sandbox.configure(&mut config);
+        if !args.common.json {
+            println!(
+                "sandbox: amoCRM emulator at {}, marketplace services at {}, {} generated sellers",
+                sandbox.amocrm.base_url(),
+                sandbox.marketplace.base_url(),
+                SANDBOX_SELLERS
+            );
+        }
+        Some(sandbox)
+    } else {
+        None
+    };
+    config.validate().map_err(Failure::usage)?;
+    config.require_live().map_err(Failure::usage)?;
+    let services = build(&config, sandbox.as_ref()).await?;
+    let result = match &args.command {
+        Command::Upload => upload_command(&config, &services, args.common.json).await,
+        Command::Serve { drain } => {
+            config.require_server().map_err(Failure::usage)?;
+            serve::run(
+                &config,
+                &services,
+                *drain,
+                sandbox.as_ref(),
+                args.common.json,
+            )
+            .await
+        }
+        Command::Inbox { action } => inbox_command(&services, action, args.common.json).await,
+    };
+    if let Some(sandbox) = sandbox {
+        if !args.common.json {
+            println!(
+                "sandbox: amoCRM holds {} companies; {} profile transfers and {} feed loads were requested",
+                sandbox.amocrm.count("companies"),
+                sandbox.marketplace.transfers().len(),
+                sandbox.marketplace.loads().len()
+            );
+        }
+        sandbox.shutdown().await;
+    }
+    result
+}
+
+/// Builds the amoCRM client of `config`: 250 companies per write, the shared budget when configured.
+pub async fn crm_client(config: &Config) -> Result<AmoCrmClient, Failure> {
+    let amocrm = &config.amocrm;
+    let rate = RateLimit::per_second(amocrm.rate_limit_per_s).ok_or_else(|| {
+        Failure::usage("config key `amocrm.rate_limit_per_s`: must be at least 1")
+    })?;
+    let mut builder = AmoCrmClient::builder(
+        amocrm.base_url.trim(),
+        Credentials::LongLived(SecretString::from(
+            amocrm.long_lived_token.expose_secret().trim(),
+        )),
+    )
+    .rate_limit(rate)
+    .timeouts(Timeouts {
+        connect: Duration::from_millis(amocrm.request_timeout_ms.min(5_000)),
+        request: Duration::from_millis(amocrm.request_timeout_ms),
+    })
+    .retry(RetryPolicy {
+        max_attempts: amocrm.max_attempts,
+        ..RetryPolicy::default()
+    })
+    .batch(BatchPolicy {
+        write_chunk: 250,
+        ..BatchPolicy::default()
+    })
+    .user_agent(concat!("amonition/", env!("CARGO_PKG_VERSION")));
+    if config.amonition.shared_limit_rps > 0.0 {
+        let redis = RedisConfig::new(config.redis.url.trim())
+            .with_key_prefix(config.redis.key_prefix.clone());
+        let account = config.amocrm.account_id.to_string();
+        let budget =
+            RedisRequestBudget::connect(&redis, &account, config.amonition.shared_limit_rps, 1)
+                .await
+                .map_err(|e| Failure::job(format!("redis (shared amoCRM budget): {e}")))?;
+        builder = builder.budget(Arc::new(budget));
+    }
+    builder
+        .build()
+        .map_err(|e| Failure::usage(format!("config section `amocrm`: {e}")))
+}
+
+async fn build(config: &Config, sandbox: Option<&Sandbox>) -> Result<Services, Failure> {
+    let crm = Arc::new(crm_client(config).await?);
+    let database = Database::open(&config.storage.url)
+        .await
+        .map_err(|e| Failure::job(format!("storage: {e}")))?;
+    let sellers: Arc<dyn SellerSource> = match sandbox {
+        Some(sandbox) => Arc::new(sandbox.sellers.clone()),
+        None => seller_source(config, &database).await?,
+    };
+    let transfer = TransferClient::new(&config.snatcher)
+        .map_err(|e| Failure::usage(format!("config key `snatcher.{e}`")))?;
+    let feeds = FeedClient::new(&config.feeds)
+        .map_err(|e| Failure::usage(format!("config key `feeds.{e}`")))?;
+    let locks: Arc<dyn LockStore> = if config.redis.url.trim().is_empty() {
+        Arc::new(MemoryLockStore::new())
+    } else {
+        let redis = RedisStores::connect(
+            &RedisConfig::new(config.redis.url.trim())
+                .with_key_prefix(config.redis.key_prefix.clone()),
+        )
+        .await
+        .map_err(|e| Failure::job(format!("redis: {e}")))?;
+        Arc::new(redis.locks)
+    };
+    Ok(Services {
+        crm,
+        sellers,
+        feeds: Arc::new(feeds),
+        transfer: Arc::new(transfer),
+        companies: database.companies(),
+        inbox: database.inbox(),
+        journal: database.processes(),
+        locks,
+    })
+}
+
+async fn seller_source(
+    config: &Config,
+    database: &Database,
+) -> Result<Arc<dyn SellerSource>, Failure> {
+    let query = if config.sellers.query_file.trim().is_empty() {
+        crmsync_store::postgres::SELLERS_SQL.to_owned()
+    } else {
+        std::fs::read_to_string(config.sellers.query_file.trim())
+            .map_err(|e| Failure::usage(format!("config key `sellers.query_file`: {e}")))?
+    };
+    let pool = if config.sellers.url.trim().is_empty() {
+        match database {
+            Database::Postgres(pool) => pool.clone(),
+            _ => {
+                return Err(Failure::usage(
+                    "config key `sellers.url`: the marketplace snapshot is on PostgreSQL; set it or use a postgres storage url",
+                ));
+            }
+        }
+    } else {
+        crmsync_store::postgres::connect(config.sellers.url.trim(), 4)
+            .await
+            .map_err(|e| Failure::job(format!("sellers database: {e}")))?
+    };
+    Ok(Arc::new(PgSellerSource::with_query(pool, &query)))
+}
+
+/// Runs one upload, locked and journaled; used by `upload` and by the schedule of `serve`.
+pub(crate) async fn upload_locked(
+    config: &Config,
+    services: &Services,
+    json: bool,
+) -> Result<(i64, UploadReport), Failure> {
+    let settings = config.upload();
+    let mut tracker = Tracker::new(services.journal.clone());
+    if !json {
+        tracker =
+            tracker.with_progress_sink(crmsync_cli::progress::for_terminal("amonition upload"));
+    }
+    let lock = LockOptions::new(
+        config.lock.key.clone(),
+        Duration::from_secs(config.lock.ttl_s),
+    );
+    let new = NewProcess {
+        kind: ProcessKind::new("amonition.upload").map_err(Failure::job)?,
+        settings: json!({ "batch_size": settings.batch_size, "enrich_feeds": settings.enrich_feeds }),
+        total: None,
+    };
+    let ports = UploadPorts {
+        sellers: services.sellers.as_ref(),
+        feeds: services.feeds.as_ref(),
+        companies: services.companies.as_ref(),
+        crm: services.crm.as_ref(),
+    };
+    let settings = &settings;
+    let result = run_locked(services.locks.clone(), &lock, |_lease, _lost| {
+        tracker.run(new, |context| async move {
+            let process = context.id().0;
+            upload::run(ports, settings, process, context.progress()).await
+        })
+    })
+    .await;
+    match result {
+        Ok(tracked) => Ok((tracked.id.0, tracked.output)),
+        Err(LockedError::Lock(error @ LockError::Busy { .. })) => Err(Failure::locked(error)),
+        Err(LockedError::Lock(error)) => Err(Failure::job(error)),
+        Err(LockedError::Job(error)) => Err(Failure::job(error)),
+    }
+}
+
+async fn upload_command(config: &Config, services: &Services, json: bool) -> Result<(), Failure> {
+    let (process, report) = upload_locked(config, services, json).await?;
+    if json {
+        println!("{}", json!({ "process": process, "report": report }));
+    } else {
+        println!(
+            "AMONITION upload (process {process}): {} sellers in {} batches; {} companies created, {} updated, \
+             {} recovered after an interruption; {} without a phone, {} with a feed; {} amoCRM requests",
+            report.sellers,
+            report.batches,
+            report.created,
+            report.updated,
+            report.recovered,
+            report.without_phone,
+            report.with_feed,
+            services.crm.stats().requests
+        );
+    }
+    Ok(())
+}
+
+fn inbox_of(services: &Services) -> Result<&Arc<dyn WebhookInbox>, Failure> {
+    services
+        .inbox
+        .as_ref()
+        .ok_or_else(|| Failure::usage("config key `storage.url`: the webhook inbox needs PostgreSQL (or memory: in a sandbox)"))
+}
+
+async fn inbox_command(
+    services: &Services,
+    action: &InboxAction,
+    json: bool,
+) -> Result<(), Failure> {
+    let inbox = inbox_of(services)?;
+    let failed = |e: crmsync_ports::StoreError| Failure::job(format!("inbox: {e}"));
+    match action {
+        InboxAction::List { state, limit } => {
+            let counts = inbox.counts().await.map_err(failed)?;
+            let rows = inbox.list(*state, *limit).await.map_err(failed)?;
+            if json {
+                let rows: Vec<_> = rows
+                    .iter()
+                    .map(|r| json!({"id": r.id, "kind": r.kind, "state": r.state, "attempts": r.attempts,
+                        "last_error": r.last_error, "received_at": r.received_at, "available_at": r.available_at}))
+                    .collect();
+                println!("{}", json!({ "counts": counts, "rows": rows }));
+            } else {
+                println!(
+                    "AMONITION inbox: {} pending, {} running, {} done, {} dead",
+                    counts.pending, counts.running, counts.done, counts.dead
+                );
+                for r in rows {
+                    println!(
+                        "{:>8}  {:<8} {:<16} attempts {:<2} received {}  {}",
+                        r.id,
+                        r.state.as_str(),
+                        r.kind,
+                        r.attempts,
+                        r.received_at.format("%Y-%m-%d %H:%M:%S"),
+                        r.last_error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+        InboxAction::Retry { id } => {
+            if !inbox.retry(*id, Utc::now()).await.map_err(failed)? {
+                return Err(Failure::usage(format!(
+                    "inbox row {id} does not exist or is not dead"
+                )));
+            }
+            println!("inbox row {id} is pending again");
+        }
+        InboxAction::Purge {
+            dead,
+            older_than_days,
+        } => {
+            let before = Utc::now() - chrono::Duration::days(i64::from(*older_than_days));
+            let n = inbox.purge(before, *dead).await.map_err(failed)?;
+            println!("{n} inbox rows deleted");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! `amonition`: AMONITION, the marketplace's amoCRM service (seed 002).
+//!
+//! `amonition [--config FILE] [--sandbox] serve [--drain] | upload | inbox list|retry ID|purge`
+//!
+//! - `serve`: `POST /webhooks/amocrm/{secret}` stores amoCRM's events in a durable inbox before answering 200;
+//!   workers (any number of processes) handle them — profile transfer, company refresh, feed upload — with
+//!   retries, backoff and a dead letter; `GET /healthz`, `GET /metrics` (Prometheus); the upload on its cron
+//!   schedule.
+//! - `upload`: every seller with listings uploaded as an amoCRM company now, locked and journaled.
+//! - `inbox`: list rows and dead letters, retry one, purge old ones.
+//!
+//! The jobs are `crmsync_jobs::amonition`. See `docs/amonition.md`.
+
+mod app;
+pub mod args;
+pub mod config;
+pub mod metrics;
+pub mod sandbox;
+mod serve;
+pub mod server;
+
+pub use app::{Services, crm_client};
+pub use serve::form;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use crmsync_cli::exit::{self, Failure};
+
+/// Parses the command line, runs, and maps the outcome to the exit code (0 done, 1 failed, 2 bad usage or
+/// configuration, 3 another upload holds the lock).
+pub fn main_entry() -> ExitCode {
+    let args = match args::Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                exit::BAD_USAGE
+            } else {
+                exit::SUCCESS
+            };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    crmsync_cli::logging::init(&args.common);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return exit::finish(Err(Failure::job(format!("cannot start: {error}")))),
+    };
+    exit::finish(runtime.block_on(app::run(args)))
+}

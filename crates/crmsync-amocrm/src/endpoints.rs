@@ -1,0 +1,200 @@
+//! Every amoCRM endpoint (method + path) the client can call, with its method names and the PHP SDK service it
+//! matches: the one table `docs/amocrm.md` shows and `amocrm.endpoints_covered` counts.
+
+/// One endpoint the client calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path (`{entity}` is leads, contacts or companies).
+    pub path: &'static str,
+    /// The client's methods that call it.
+    pub methods: &'static str,
+    /// The PHP SDK (`amocrm/amocrm-api-php`) service and method.
+    pub sdk: &'static str,
+}
+
+const fn e(
+    method: &'static str,
+    path: &'static str,
+    methods: &'static str,
+    sdk: &'static str,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        methods,
+        sdk,
+    }
+}
+
+/// The endpoints the client covers.
+pub const ENDPOINTS: &[Endpoint] = &[
+    e(
+        "POST",
+        "/oauth2/access_token",
+        "`authorize_with_code`, automatic refresh",
+        "`getOAuthClient()->getAccessTokenByCode` / `…ByRefreshToken`",
+    ),
+    e(
+        "GET",
+        "/api/v4/leads",
+        "`list_leads`, `all_leads`, `stream_leads`",
+        "`leads()->get`",
+    ),
+    e(
+        "GET",
+        "/api/v4/leads/{id}",
+        "`get_lead`",
+        "`leads()->getOne`",
+    ),
+    e("POST", "/api/v4/leads", "`add_leads`", "`leads()->add`"),
+    e(
+        "PATCH",
+        "/api/v4/leads",
+        "`update_leads`",
+        "`leads()->update`",
+    ),
+    e(
+        "POST",
+        "/api/v4/leads/complex",
+        "`add_complex`",
+        "`leads()->addComplex`",
+    ),
+    e(
+        "GET",
+        "/api/v4/contacts",
+        "`list_contacts`, `all_contacts`, `stream_contacts`",
+        "`contacts()->get`",
+    ),
+    e(
+        "GET",
+        "/api/v4/contacts/{id}",
+        "`get_contact`",
+        "`contacts()->getOne`",
+    ),
+    e(
+        "POST",
+        "/api/v4/contacts",
+        "`add_contacts`",
+        "`contacts()->add`",
+    ),
+    e(
+        "PATCH",
+        "/api/v4/contacts",
+        "`update_contacts`",
+        "`contacts()->update`",
+    ),
+    e(
+        "GET",
+        "/api/v4/companies",
+        "`list_companies`, `all_companies`, `stream_companies`",
+        "`companies()->get`",
+    ),
+    e(
+        "GET",
+        "/api/v4/companies/{id}",
+        "`get_company`",
+        "`companies()->getOne`",
+    ),
+    e(
+        "POST",
+        "/api/v4/companies",
+        "`add_companies`",
+        "`companies()->add`",
+    ),
+    e(
+        "PATCH",
+        "/api/v4/companies",
+        "`update_companies`",
+        "`companies()->update`",
+    ),
+    e(
+        "GET",
+        "/api/v4/tasks",
+        "`list_tasks`, `all_tasks`, `stream_tasks`",
+        "`tasks()->get`",
+    ),
+    e("POST", "/api/v4/tasks", "`add_tasks`", "`tasks()->add`"),
+    e(
+        "GET",
+        "/api/v4/{entity}/notes",
+        "`list_notes`, `all_notes`",
+        "`notes($entity)->get`",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/notes",
+        "`add_notes`",
+        "`notes($entity)->add`",
+    ),
+    e(
+        "GET",
+        "/api/v4/leads/pipelines",
+        "`pipelines`",
+        "`pipelines()->get`",
+    ),
+    e(
+        "GET",
+        "/api/v4/{entity}/custom_fields",
+        "`custom_fields`",
+        "`customFields($entity)->get`",
+    ),
+    e(
+        "POST",
+        "/api/v4/webhooks",
+        "`subscribe_webhook`",
+        "`webhooks()->subscribe`",
+    ),
+    e(
+        "DELETE",
+        "/api/v4/webhooks",
+        "`unsubscribe_webhook`",
+        "`webhooks()->unsubscribe`",
+    ),
+];
+
+/// PHP SDK services the client does not cover yet.
+pub const NOT_COVERED: &[&str] = &[
+    "`account()`",
+    "`users()`",
+    "`roles()`",
+    "`tags($entity)`",
+    "`links($entity)`",
+    "`events()`",
+    "`unsorted()`",
+    "`catalogs()`",
+    "`catalogElements()`",
+    "`sources()`",
+    "`customers()`",
+    "`customersStatuses()`",
+    "`transactions()`",
+    "`customFieldGroups($entity)`",
+    "`lossReasons()`",
+    "`statuses($pipeline)` writes",
+    "`pipelines()` writes",
+    "`customFields($entity)` writes",
+    "`webhooks()->get`",
+    "`entitySubscriptions()`",
+    "`widgets()`",
+    "`calls()`",
+    "`shortLinks()`",
+    "`talks()`",
+    "`products()`",
+    "`chatTemplates()`",
+    "`files()`",
+    "`websiteButtons()`",
+];
+
+/// The endpoint table as Markdown, as `docs/amocrm.md` shows it.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| method | path | client | PHP SDK |\n|---|---|---|---|\n");
+    for endpoint in ENDPOINTS {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} |\n",
+            endpoint.method, endpoint.path, endpoint.methods, endpoint.sdk
+        ));
+    }
+    out.push_str(&format!("\nNot covered yet: {}.\n", NOT_COVERED.join(", ")));
+    out
+}
