@@ -92,7 +92,6 @@ impl Setup {
             ("REDIS__URL", self.redis.url.clone()),
             ("REDIS__KEY_PREFIX", self.redis.prefix.clone()),
             ("LOCK__TTL_S", self.lock_ttl_s.to_string()),
-            ("LOCK__POLL_MS", "100".to_owned()),
             ("SYNC__BATCH_SIZE", "500".to_owned()),
             ("RETRY__HEARTBEAT_S", "1".to_owned()),
             ("RETRY__STALE_AFTER_S", "2".to_owned()),

@@ -1,4 +1,4 @@
-//! `amonition`: AMONITION, the marketplace's amoCRM service (seed 002).
+//! `amonition`: AMONITION, the marketplace's amoCRM service.
 //!
 //! `amonition [--config FILE] [--sandbox] serve [--drain] | upload | inbox list|retry ID|purge`
 //!

@@ -184,7 +184,7 @@ async fn execute(
     })
     .map_err(Failure::job)?;
     let shutdown = Shutdown::on_signals();
-    let mut tracker = Tracker::new(adapters.journal.clone()).with_shutdown(shutdown);
+    let mut tracker = Tracker::new(adapters.journal.clone());
     if !json {
         tracker = tracker.with_progress_sink(crmsync_cli::progress::for_terminal("casemon"));
     }
@@ -202,11 +202,18 @@ async fn execute(
         }),
         total: None,
     };
-    let result = run_locked(adapters.locks.clone(), &lock, |_lease, _lost| {
-        tracker.run(new, |context| async move {
-            let progress = context.progress();
-            case_monitoring::run(ports, settings, mode, Utc::now(), progress).await
-        })
+    let result = run_locked(adapters.locks.clone(), &lock, |lease, lost| {
+        let tracker = tracker
+            .with_shutdown(Shutdown::either(shutdown, lost))
+            .with_fence(lease.fence);
+        async move {
+            tracker
+                .run(new, |context| async move {
+                    let progress = context.progress();
+                    case_monitoring::run(ports, settings, mode, Utc::now(), progress).await
+                })
+                .await
+        }
     })
     .await;
     let requests = adapters.monitor.requests_sent();

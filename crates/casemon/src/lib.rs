@@ -1,4 +1,4 @@
-//! `casemon`: keeps CyberJustice watching exactly the valid case numbers on amoCRM leads (seed 000).
+//! `casemon`: keeps CyberJustice watching exactly the valid case numbers on amoCRM leads.
 //!
 //! `casemon [--config FILE] [--sandbox] [--test|--dry-run] [--clear] [--json]`
 //!

@@ -1,4 +1,4 @@
-//! `coupons`: template-driven unique discount coupons as a resumable, journaled Process (seed 003).
+//! `coupons`: template-driven unique discount coupons as a resumable, journaled Process.
 //!
 //! Commands: `preview`, `generate`, `resume`, `abort`, `delete-unused`, `list`, `show`, `export`, `audit` and
 //! `serve` (the module's HTTP step API behind named tokens with roles).

@@ -115,10 +115,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let body = b"leads[status][0][id]=1&leads[status][0][status_id]=142&leads[status][0][pipeline_id]=8000001\
                  &account[id]=1&account[subdomain]=sandbox";
     for event in webhook::parse(body)? {
-        println!("{} {} {:?}", event.entity, event.action, event.id);
+        match event.id {
+            Some(id) => println!("{} {} {id}", event.entity, event.action),
+            None => println!("{} {}", event.entity, event.action),
+        }
     }
 
-    println!("client stats: {:?}", client.stats());
+    let stats = client.stats();
+    println!(
+        "client stats: {} requests, {} answered 429, {} retries, {} token requests, {} without a response",
+        stats.requests,
+        stats.rate_limited,
+        stats.retries,
+        stats.token_requests,
+        stats.transport_failures
+    );
     emulator.shutdown().await;
     Ok(())
 }

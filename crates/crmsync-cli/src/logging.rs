@@ -1,4 +1,7 @@
 //! `tracing` to stderr, human-readable or JSON, at the level the flags ask for (`RUST_LOG` refines it).
+//! Colours only when stderr is a terminal, so files and pipes get plain text.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -11,6 +14,7 @@ pub fn init(args: &CommonArgs) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
     let _ = match args.log_format {
         LogFormat::Human => builder.try_init(),

@@ -1,4 +1,4 @@
-//! Discount coupons generated from templates (the Coupanda module, seed 003).
+//! Discount coupons generated from templates (the Coupanda module).
 //!
 //! - [`collection`]: the symbol sets a position draws from (digits, Latin, Cyrillic, special, unions), with a
 //!   case mode and an optional exclusion of look-alike characters.

@@ -204,6 +204,8 @@ pub struct ProcessRecord {
     pub message: Option<String>,
     /// Job-specific state that lets a resumed run continue where it stopped.
     pub checkpoint: Option<Value>,
+    /// The fencing number of the lock lease the latest attempt ran under, when it ran under one.
+    pub fence: Option<u64>,
 }
 
 /// A journal entry whose status only changes through legal transitions.
@@ -232,6 +234,7 @@ impl Process {
                 last_error: None,
                 message: None,
                 checkpoint: None,
+                fence: None,
             },
         }
     }
@@ -310,7 +313,15 @@ impl Process {
         r.started_at = Some(now);
         r.heartbeat_at = Some(now);
         r.finished_at = None;
+        r.fence = None;
         r.attempts = r.attempts.saturating_add(1);
+        Ok(())
+    }
+
+    /// Records the fencing number of the lease a running attempt holds.
+    pub fn set_fence(&mut self, fence: u64) -> Result<(), TransitionError> {
+        self.require(&[ProcessStatus::Running], "set_fence")?;
+        self.record.fence = Some(fence);
         Ok(())
     }
 

@@ -99,11 +99,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let sweeper = Sweeper::new(tracker, policy).register(kind, job);
     let report = sweeper.sweep(Utc::now()).await?;
-    println!(
-        "  sweeper retried {} run(s): {:?}",
-        report.retried.len(),
-        report.retried
-    );
+    println!("  sweeper retried {} run(s):", report.retried.len());
+    for outcome in &report.retried {
+        println!(
+            "    process {} ({}), attempt {}: {}",
+            outcome.id,
+            outcome.kind,
+            outcome.attempt,
+            outcome.error.as_deref().unwrap_or("completed")
+        );
+    }
 
     println!(
         "\n{:<4} {:<12} {:<10} {:>9} {:>8}  last error",

@@ -1,4 +1,4 @@
-//! Case monitoring (seed 000): keep the monitoring service watching exactly the valid case numbers on leads.
+//! Case monitoring: keep the monitoring service watching exactly the valid case numbers on leads.
 //!
 //! - [`plan`] (pure) reads leads, the monitored list, the pending and overflow sets and the remembered state, and
 //!   decides what to remove, keep and retrieve, and which leads get a "fix the case number" task.

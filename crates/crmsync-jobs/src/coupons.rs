@@ -1,4 +1,4 @@
-//! Coupon generation (seed 003): unique codes from a template, persisted in chunks as a journaled Process.
+//! Coupon generation: unique codes from a template, persisted in chunks as a journaled Process.
 //!
 //! The module's AJAX flow, step by step: [`CouponGenerator::start`] records the settings, a secret permutation
 //! key and next index 0; [`CouponGenerator::step`] generates up to N codes or for T seconds, each chunk inserted

@@ -3,7 +3,7 @@
 //! - [`tracking`]: `run_tracked` journals a run as a [`Process`](crmsync_domain::Process): start, heartbeat,
 //!   progress, checkpoint, finish with the error on failure.
 //! - [`case_monitoring`]: keeps CyberJustice watching exactly the valid case numbers on amoCRM leads.
-//! - [`coupons`]: coupon generation (seed 003) as a step-driven, resumable process.
+//! - [`coupons`]: coupon generation as a step-driven, resumable process.
 //! - [`lock`]: runs a job under a [`LockStore`](crmsync_ports::LockStore) lease that is renewed while held and
 //!   released on every exit path.
 //! - [`sweeper`]: retries runs that failed or stopped heart-beating, with a maximum number of attempts and
@@ -13,9 +13,9 @@
 //!
 //! Integration jobs:
 //!
-//! - [`amonition`]: marketplace sellers uploaded as amoCRM companies, and amoCRM webhook events (seed 002).
-//! - [`officeflow`]: departments, positions, tags and OpenIDs from the office platform (seed 004).
-//! - [`reception_sync`]: IDENT clinic receptions into amoCRM contacts and deals (seed 001).
+//! - [`amonition`]: marketplace sellers uploaded as amoCRM companies, and amoCRM webhook events.
+//! - [`officeflow`]: departments, positions, tags and OpenIDs from the office platform.
+//! - [`reception_sync`]: IDENT clinic receptions into amoCRM contacts and deals.
 
 pub mod amonition;
 pub mod case_monitoring;

@@ -8,6 +8,13 @@ use crmsync_ports::{LockLease, LockStore, StoreError};
 
 use crate::shutdown::{self, Shutdown};
 
+/// The reason a job's stop signal carries when its lease was lost; a tracked run journals it as its error.
+pub const LOCK_LOST: &str = "lock lost";
+
+/// How long a job whose lease was lost may take to stop after its stop signal (a tracked run only journals
+/// `failed: lock lost`) before it is dropped.
+pub const LOST_GRACE: Duration = Duration::from_secs(5);
+
 /// Which lock to take and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockOptions {
@@ -81,7 +88,9 @@ pub enum LockedError<E: std::error::Error + 'static> {
 }
 
 /// Takes the lock (waiting if asked), runs `job` while renewing the lease, then releases it — after success,
-/// error, cancellation or panic alike. If the lease is lost, `job` receives a stop signal and is then dropped.
+/// error, cancellation or panic alike. If the lease is lost, `job` receives a stop signal (reason
+/// [`LOCK_LOST`]) and up to [`LOST_GRACE`] to stop — a [`crate::tracking::Tracker`] given that signal drops the
+/// work at once and journals `failed: lock lost` — and is then dropped.
 ///
 /// `job` gets the lease (for its fencing number) and a [`Shutdown`] that fires when the lock is lost.
 pub async fn run_locked<T, E, F, Fut>(
@@ -103,9 +112,16 @@ where
     let (lost_trigger, lost) = shutdown::channel();
     let renewal = tokio::spawn(renew(store.clone(), lease.clone(), lost_trigger));
 
+    let work = job(lease.clone(), lost.clone());
+    tokio::pin!(work);
     let result = tokio::select! {
-        result = job(lease.clone(), lost.clone()) => result.map_err(LockedError::Job),
-        _ = lost.requested() => Err(LockedError::Lock(LockError::Lost { key: lease.key.clone() })),
+        result = &mut work => result.map_err(LockedError::Job),
+        _ = lost.requested() => {
+            if tokio::time::timeout(LOST_GRACE, &mut work).await.is_err() {
+                tracing::warn!(key = %lease.key, "the job did not stop within the grace after losing the lock");
+            }
+            Err(LockedError::Lock(LockError::Lost { key: lease.key.clone() }))
+        }
     };
     renewal.abort();
     guard.release().await;
@@ -145,12 +161,12 @@ async fn renew(store: Arc<dyn LockStore>, lease: LockLease, lost: shutdown::Shut
             Ok(true) => last_renewed = Instant::now(),
             Ok(false) => {
                 tracing::error!(key = %lease.key, "lock lease was taken by someone else");
-                lost.trigger("lock lost");
+                lost.trigger(LOCK_LOST);
                 return;
             }
             Err(error) if last_renewed.elapsed() >= lease.ttl => {
                 tracing::error!(key = %lease.key, %error, "lock lease expired while the lock service failed");
-                lost.trigger("lock lost");
+                lost.trigger(LOCK_LOST);
                 return;
             }
             Err(error) => tracing::warn!(key = %lease.key, %error, "lock renewal failed; retrying"),

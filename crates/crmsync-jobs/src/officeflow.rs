@@ -1,4 +1,4 @@
-//! The office-platform sync (seed 004): departments, positions, tags and per-platform user OpenIDs from
+//! The office-platform sync: departments, positions, tags and per-platform user OpenIDs from
 //! Officeflow into the local database, under the `officeflow:sync` lock.
 //!
 //! One module per part, each with a pure `plan` (unit-tested with plain values) that [`OfficeflowJob`] applies

@@ -61,6 +61,20 @@ impl Shutdown {
         }
     }
 
+    /// A signal that fires with the first reason of `a` or `b` (e.g. a signal or a lost lock); the forwarding
+    /// task lives until one of them fires.
+    pub fn either(a: Shutdown, b: Shutdown) -> Shutdown {
+        let (trigger, merged) = channel();
+        tokio::spawn(async move {
+            let reason = tokio::select! {
+                reason = a.requested() => reason,
+                reason = b.requested() => reason,
+            };
+            trigger.trigger(reason);
+        });
+        merged
+    }
+
     /// A signal that fires on SIGTERM or Ctrl-C (SIGINT), spawning the listener on the current runtime.
     pub fn on_signals() -> Self {
         let (trigger, shutdown) = channel();
@@ -107,6 +121,15 @@ mod tests {
         trigger.trigger("later");
         assert_eq!(waiter.await.unwrap(), "SIGTERM");
         assert_eq!(shutdown.reason().as_deref(), Some("SIGTERM"));
+    }
+
+    #[tokio::test]
+    async fn either_fires_with_the_reason_of_the_first() {
+        let (_a, a) = channel();
+        let (b_trigger, b) = channel();
+        let merged = Shutdown::either(a, b);
+        b_trigger.trigger("lock lost");
+        assert_eq!(merged.requested().await, "lock lost");
     }
 
     #[tokio::test]

@@ -183,6 +183,7 @@ pub struct Tracker {
     options: TrackOptions,
     shutdown: Shutdown,
     sink: Option<Arc<dyn Progress>>,
+    fence: Option<u64>,
 }
 
 impl std::fmt::Debug for Tracker {
@@ -201,6 +202,7 @@ impl Tracker {
             options: TrackOptions::default(),
             shutdown: Shutdown::never(),
             sink: None,
+            fence: None,
         }
     }
 
@@ -215,6 +217,13 @@ impl Tracker {
     #[must_use]
     pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
         self.shutdown = shutdown;
+        self
+    }
+
+    /// Records `fence` (the fencing number of the lock lease the runs hold) on every entry it starts.
+    #[must_use]
+    pub fn with_fence(mut self, fence: u64) -> Self {
+        self.fence = Some(fence);
         self
     }
 
@@ -292,6 +301,9 @@ impl Tracker {
         let expected = self.stored_expectation(&pending).await?;
         let mut running = pending.clone();
         running.start(Utc::now())?;
+        if let Some(fence) = self.fence {
+            running.set_fence(fence)?;
+        }
         if !self.store.save(&running, expected).await? {
             return Err(RunError::LostOwnership { id });
         }
@@ -379,7 +391,12 @@ impl Tracker {
                 Err(RunError::Job { id, source })
             }
             Outcome::Interrupted(reason) => {
-                done.fail(format!("interrupted: {reason}"), now)?;
+                let error = if reason == crate::lock::LOCK_LOST {
+                    reason.clone()
+                } else {
+                    format!("interrupted: {reason}")
+                };
+                done.fail(error, now)?;
                 Err(RunError::Interrupted { id, reason })
             }
             Outcome::Lost => Err(RunError::LostOwnership { id }),

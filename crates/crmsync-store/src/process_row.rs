@@ -25,11 +25,12 @@ pub(crate) struct ProcessRow {
     pub(crate) last_error: Option<String>,
     pub(crate) message: Option<String>,
     pub(crate) checkpoint: Option<Json<Value>>,
+    pub(crate) fence: Option<i64>,
 }
 
 /// Columns listed in the order `ProcessRow` expects.
 pub(crate) const PROCESS_COLUMNS: &str = "id, kind, settings, status, created_at, started_at, finished_at, \
-     heartbeat_at, processed, total, attempts, last_error, message, checkpoint";
+     heartbeat_at, processed, total, attempts, last_error, message, checkpoint, fence";
 
 impl TryFrom<ProcessRow> for Process {
     type Error = StoreError;
@@ -62,6 +63,10 @@ impl TryFrom<ProcessRow> for Process {
             last_error: row.last_error,
             message: row.message,
             checkpoint: row.checkpoint.map(|c| c.0),
+            fence: row
+                .fence
+                .map(|f| u64::try_from(f).map_err(|_| out_of_range("process.fence", f)))
+                .transpose()?,
         }))
     }
 }
@@ -71,6 +76,7 @@ pub(crate) struct StoredCounts {
     pub(crate) processed: i64,
     pub(crate) total: Option<i64>,
     pub(crate) attempts: i64,
+    pub(crate) fence: Option<i64>,
 }
 
 impl StoredCounts {
@@ -83,6 +89,10 @@ impl StoredCounts {
                 .map(|t| i64::try_from(t).map_err(|_| too_large("total", t)))
                 .transpose()?,
             attempts: i64::from(record.attempts),
+            fence: record
+                .fence
+                .map(|f| i64::try_from(f).map_err(|_| too_large("fence", f)))
+                .transpose()?,
         })
     }
 }

@@ -1,4 +1,4 @@
-//! `ident-sync`: IDENT clinic receptions into amoCRM contacts and deals (seed 001, "reception sync").
+//! `ident-sync`: IDENT clinic receptions into amoCRM contacts and deals (reception sync).
 //!
 //! `ident-sync [--config FILE] [--sandbox] [--dry-run] [--json] <command>`; commands `reception-sync [--since
 //! TIME]`, `patient-sync`, `deep-sync`, `test-reception ID`, `service`, `stats`, `test-db`, `test-amocrm`,

@@ -20,7 +20,8 @@ pub(crate) struct Cli {
     /// Print the plan and write nothing (no lock, no journal entry).
     #[arg(long)]
     pub(crate) dry_run: bool,
-    /// Wait for a running instance to finish (up to `lock.wait_timeout_s`) instead of exiting with code 3.
+    /// Wait for a running instance to finish (up to `lock.wait_s`, 8 hours when it is 0) instead of exiting with
+    /// code 3.
     #[arg(long, global = true)]
     pub(crate) wait: bool,
     /// With --sandbox: start from an empty sandbox database.

@@ -1,5 +1,5 @@
 //! `officeflow-sync`: departments, positions, tags and user OpenIDs from the Officeflow office platform into the
-//! local database, under the `officeflow:sync` lock (seed 004).
+//! local database, under the `officeflow:sync` lock.
 //!
 //! ```text
 //! officeflow-sync [--all] [--parts positions,tags,openids] [--wait] [--dry-run] [--config FILE] [--sandbox] [--json]
@@ -7,7 +7,8 @@
 //! officeflow-sync stats
 //! ```
 //!
-//! Production: PostgreSQL (`storage.url`), the Redis lock (`redis.url`), the platform (`[officeflow]`).
+//! Production: PostgreSQL (`storage.url`), the lock on Redis (`redis.url`) or else in that database, the platform
+//! (`[officeflow]`).
 //! `--sandbox`: the emulator in-process, SQLite under `target/demo/`, an in-process lock. Exit codes: 0 done,
 //! 1 a part failed (see the report and `stats`), 2 bad usage or configuration, 3 another instance holds the
 //! lock ("already running by host:pid") and `--wait` was not given. The job itself lives in

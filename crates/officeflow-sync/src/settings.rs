@@ -1,7 +1,9 @@
 //! Configuration: a TOML file plus `OFFICEFLOW_SYNC__SECTION__KEY` environment overrides, validated.
 
+use crmsync_cli::backends::{LockSection, RedisSection, StorageSection};
 use crmsync_cli::config::{ConfigError, Validate};
 use crmsync_domain::org::check_platform;
+use crmsync_jobs::officeflow::LOCK_KEY;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
 
@@ -9,16 +11,16 @@ use serde::{Deserialize, Deserializer};
 pub(crate) const ENV_PREFIX: &str = "OFFICEFLOW_SYNC";
 
 /// Everything `officeflow-sync` can be configured with.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct Settings {
     /// The platform; required unless `--sandbox`.
     pub(crate) officeflow: Option<OfficeflowSection>,
-    /// Where the local copy and the journal live.
+    /// Where the local copy, the journal and (without Redis) the lock live; required unless `--sandbox`.
     pub(crate) storage: StorageSection,
-    /// The lock service.
+    /// Redis for the lock; absent: the lock is a lease in the storage database.
     pub(crate) redis: RedisSection,
-    /// The `officeflow:sync` lock.
+    /// The `officeflow:sync` lock (key fixed; `ttl_s` 120 renewed every third; `wait_s` for `--wait`).
     pub(crate) lock: LockSection,
     /// Which parts run when `--parts` is not given (the per-environment switches).
     pub(crate) parts: PartsSection,
@@ -31,6 +33,25 @@ pub(crate) struct Settings {
     /// The in-process emulator of `--sandbox`.
     pub(crate) sandbox: SandboxSection,
 }
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            officeflow: None,
+            storage: StorageSection::default(),
+            redis: RedisSection::default(),
+            lock: LockSection::new(LOCK_KEY),
+            parts: PartsSection::default(),
+            openids: OpenIdsSection::default(),
+            sync: SyncSection::default(),
+            retry: RetrySection::default(),
+            sandbox: SandboxSection::default(),
+        }
+    }
+}
+
+/// How long `--wait` waits for a running instance when `lock.wait_s` is 0.
+pub(crate) const DEFAULT_WAIT_S: u64 = 8 * 3600;
 
 /// `[officeflow]`.
 #[derive(Debug, Deserialize)]
@@ -60,55 +81,6 @@ pub(crate) struct OfficeflowSection {
     /// Records per page (1 to 10 000).
     #[serde(default = "defaults::page_size")]
     pub(crate) page_size: u32,
-}
-
-/// `[storage]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub(crate) struct StorageSection {
-    /// `postgres://…` (production), `sqlite:PATH` or `memory:`; required unless `--sandbox`.
-    pub(crate) url: Option<String>,
-}
-
-/// `[redis]`.
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub(crate) struct RedisSection {
-    /// Server URL.
-    pub(crate) url: String,
-    /// Prefix of every key.
-    pub(crate) key_prefix: String,
-}
-
-impl Default for RedisSection {
-    fn default() -> Self {
-        Self {
-            url: "redis://127.0.0.1:6379".into(),
-            key_prefix: "crmsync:".into(),
-        }
-    }
-}
-
-/// `[lock]`.
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub(crate) struct LockSection {
-    /// Lease length in seconds, renewed every third of it (8 hours).
-    pub(crate) ttl_s: u64,
-    /// How long `--wait` waits, in seconds.
-    pub(crate) wait_timeout_s: u64,
-    /// How often a waiting run asks again, in milliseconds.
-    pub(crate) poll_ms: u64,
-}
-
-impl Default for LockSection {
-    fn default() -> Self {
-        Self {
-            ttl_s: 8 * 3600,
-            wait_timeout_s: 8 * 3600,
-            poll_ms: 1000,
-        }
-    }
 }
 
 /// `[parts]`.
@@ -305,14 +277,14 @@ impl Validate for Settings {
             )?;
             between("officeflow.page_size", platform.page_size.into(), 1, 10_000)?;
         }
-        between("lock.ttl_s", self.lock.ttl_s, 1, 7 * 24 * 3600)?;
-        between(
-            "lock.wait_timeout_s",
-            self.lock.wait_timeout_s,
-            0,
-            7 * 24 * 3600,
-        )?;
-        between("lock.poll_ms", self.lock.poll_ms, 10, 60_000)?;
+        if !self.lock.key.is_empty() && self.lock.key != LOCK_KEY {
+            return Err(ConfigError::invalid(
+                "lock.key",
+                format!("officeflow-sync always locks {LOCK_KEY}"),
+            ));
+        }
+        between("lock.ttl_s", self.lock.ttl_s, 1, 24 * 3600)?;
+        between("lock.wait_s", self.lock.wait_s, 0, 7 * 24 * 3600)?;
         between("sync.batch_size", self.sync.batch_size as u64, 1, 100_000)?;
         between("retry.max_attempts", self.retry.max_attempts.into(), 1, 100)?;
         between(
@@ -376,7 +348,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(settings.lock.ttl_s, 2);
-        assert_eq!(settings.lock.wait_timeout_s, 8 * 3600);
+        assert_eq!(settings.lock.wait_s, 0);
         assert!(!settings.parts.tags && settings.parts.positions);
         assert_eq!(settings.openids.platforms, vec!["wecom", "dingtalk"]);
         let platform = settings.officeflow.as_ref().unwrap();

@@ -1,10 +1,11 @@
-//! Builds the ports a run uses: the platform client, the stores and the lock service — production (PostgreSQL,
-//! Redis, the real platform) or sandbox (SQLite under `target/demo/`, the emulator in-process, in-process lock).
+//! Builds the ports a run uses: the platform client, the stores and the lock service — production (the storage
+//! database, the lock on Redis when configured, else leases in that database, the real platform) or sandbox (SQLite under `target/demo/`, the emulator in-process, in-process lock).
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crmsync_cli::backends::{self, BackendError};
 use crmsync_cli::exit::Failure;
 use crmsync_jobs::officeflow::{JobSettings, LockSettings, ProgressFactory, SyncDeps};
 use crmsync_jobs::shutdown::Shutdown;
@@ -12,14 +13,14 @@ use crmsync_jobs::sweeper::RetryPolicy;
 use crmsync_jobs::tracking::TrackOptions;
 use crmsync_officeflow::{OfficeflowClient, OfficeflowConfig};
 use crmsync_ports::LockStore;
-use crmsync_redis::{RedisConfig, RedisStores};
 use crmsync_sandbox::officeflow::{
     ApiFaultSchedule, EmulatorConfig, OfficeflowEmulator, Org, OrgSpec,
 };
+use crmsync_store::Database;
 use crmsync_store::memory::MemoryLockStore;
 use secrecy::SecretString;
 
-use crate::settings::{OfficeflowSection, Settings};
+use crate::settings::{DEFAULT_WAIT_S, OfficeflowSection, Settings};
 
 /// The ports of a run, and the emulator when it runs in-process (kept alive for the run).
 pub(crate) struct Wired {
@@ -45,13 +46,16 @@ fn client_config(section: &OfficeflowSection) -> OfficeflowConfig {
     }
 }
 
-/// The lock settings of the configuration; `wait` when `--wait` was given.
+/// The lock settings of the configuration; with `--wait`, waits up to `lock.wait_s` (8 hours when it is 0).
 pub(crate) fn lock_settings(settings: &Settings, wait: bool) -> LockSettings {
+    let wait_s = match settings.lock.wait_s {
+        0 if wait => DEFAULT_WAIT_S,
+        seconds => seconds,
+    };
     LockSettings {
-        ttl: Duration::from_secs(settings.lock.ttl_s),
-        wait: wait.then(|| Duration::from_secs(settings.lock.wait_timeout_s)),
-        poll_every: Duration::from_millis(settings.lock.poll_ms),
-        owner: None,
+        ttl: settings.lock.ttl(),
+        wait: (wait_s > 0).then(|| Duration::from_secs(wait_s)),
+        ..LockSettings::default()
     }
 }
 
@@ -73,9 +77,9 @@ pub(crate) async fn wire(
     shutdown: Shutdown,
     progress: Option<ProgressFactory>,
 ) -> Result<Wired, Failure> {
-    let (client_settings, storage_url, locks, emulator): (
+    let (client_settings, database, locks, emulator): (
         OfficeflowConfig,
-        String,
+        Database,
         Arc<dyn LockStore>,
         Option<OfficeflowEmulator>,
     ) = if sandbox {
@@ -117,9 +121,12 @@ pub(crate) async fn wire(
                 }
             }
         }
+        let database = Database::open(&format!("sqlite:{}", settings.sandbox.db))
+            .await
+            .map_err(|e| Failure::job(format!("sandbox storage: {e}")))?;
         (
             client,
-            format!("sqlite:{}", settings.sandbox.db),
+            database,
             Arc::new(MemoryLockStore::new()),
             Some(emulator),
         )
@@ -129,36 +136,33 @@ pub(crate) async fn wire(
                 "config section [officeflow] (base_url, app_key, app_secret) is required unless --sandbox",
             ));
         };
-        let Some(url) = settings.storage.url.clone() else {
-            return Err(Failure::usage(
-                "config key `storage.url` is required unless --sandbox (postgres://…)",
-            ));
-        };
-        let redis = RedisConfig::new(settings.redis.url.clone())
-            .with_key_prefix(settings.redis.key_prefix.clone());
-        let locks = RedisStores::connect(&redis)
+        let backends = backends::open(&settings.storage, &settings.redis, false)
             .await
-            .map_err(|e| {
-                Failure::job(format!(
-                    "lock service (Redis at {}): {e}",
-                    redis.redacted_url()
-                ))
-            })?
-            .locks;
-        (client_config(platform), url, Arc::new(locks), None)
+            .map_err(|e| match e {
+                BackendError::Config(e) => Failure::usage(format!("{e} (unless --sandbox)")),
+                other => Failure::job(other),
+            })?;
+        tracing::info!(
+            storage = backends.database.backend(),
+            lock = %backends.lock_kind,
+            "backends open"
+        );
+        (
+            client_config(platform),
+            backends.database,
+            backends.locks,
+            None,
+        )
     };
     if fresh && !sandbox {
         return Err(Failure::usage("--fresh only applies to --sandbox"));
     }
     let client = OfficeflowClient::new(client_settings)
         .map_err(|e| Failure::usage(format!("config: {e}")))?;
-    let (stores, org_store) = crmsync_store::open_with_org(&storage_url)
-        .await
-        .map_err(|e| Failure::job(format!("storage: {e}")))?;
     let deps = SyncDeps {
         source: Arc::new(client),
-        store: org_store,
-        processes: stores.processes,
+        store: database.org(),
+        processes: database.processes(),
         locks,
         settings: JobSettings {
             batch_size: settings.sync.batch_size,

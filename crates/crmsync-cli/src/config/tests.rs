@@ -53,10 +53,9 @@ impl Validate for Settings {
 }
 
 fn write(toml: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "crmsync-cli-{}.toml",
-        std::process::id() as u128 * 1000 + toml.len() as u128
-    ));
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("crmsync-cli-{}-{n}.toml", std::process::id()));
     std::fs::write(&path, toml).unwrap();
     path
 }

@@ -128,7 +128,7 @@ async fn a_lost_lease_stops_the_job() {
         // Simulate a pause longer than the TTL: the lease expires and someone else takes the lock.
         thief.release(&lease).await.unwrap();
         thief
-            .try_acquire("lost", "thief", Duration::from_secs(5))
+            .try_acquire("lost", "thief", Duration::from_secs(60))
             .await
             .unwrap()
             .unwrap();
@@ -180,4 +180,72 @@ async fn a_lock_service_outage_longer_than_the_ttl_stops_the_job() {
         matches!(result, Err(LockedError::Lock(LockError::Lost { .. }))),
         "{result:?}"
     );
+}
+
+#[tokio::test]
+async fn a_tracked_job_that_loses_its_lease_stops_writing_and_is_journaled_lock_lost_with_its_fence()
+ {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use crmsync_domain::{NewProcess, ProcessKind, ProcessStatus};
+    use crmsync_ports::{ProcessFilter, ProcessStore};
+    use crmsync_store::memory::MemoryProcessStore;
+
+    use crate::shutdown::Shutdown;
+    use crate::tracking::Tracker;
+
+    let store: Arc<dyn LockStore> = Arc::new(MemoryLockStore::new());
+    let journal = Arc::new(MemoryProcessStore::new());
+    let thief = store.clone();
+    let writes = Arc::new(AtomicU32::new(0));
+    let counted = writes.clone();
+    let tracker = Tracker::new(journal.clone());
+    let result = run_locked(store.clone(), &options("journaled", 90), |lease, lost| {
+        let tracker = tracker
+            .with_shutdown(Shutdown::either(Shutdown::never(), lost))
+            .with_fence(lease.fence);
+        async move {
+            let new = NewProcess {
+                kind: ProcessKind::new("sample.locked").unwrap(),
+                settings: serde_json::json!({}),
+                total: None,
+            };
+            tracker
+                .run(new, |_ctx| async move {
+                    // A pause longer than the TTL: the lease expires and someone else takes the lock.
+                    thief.release(&lease).await.unwrap();
+                    thief
+                        .try_acquire("journaled", "thief", Duration::from_secs(5))
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    loop {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    #[allow(unreachable_code)]
+                    Ok::<(), JobFailed>(())
+                })
+                .await
+        }
+    })
+    .await;
+    assert!(
+        matches!(result, Err(LockedError::Lock(LockError::Lost { .. }))),
+        "{result:?}"
+    );
+    let after_stop = writes.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        writes.load(Ordering::SeqCst),
+        after_stop,
+        "no write after the stop"
+    );
+    let entries = journal.list(&ProcessFilter::default()).await.unwrap();
+    let [entry] = entries.as_slice() else {
+        panic!("one entry: {entries:?}")
+    };
+    assert_eq!(entry.status(), ProcessStatus::Failed);
+    assert_eq!(entry.record().last_error.as_deref(), Some("lock lost"));
+    assert_eq!(entry.record().fence, Some(1));
 }

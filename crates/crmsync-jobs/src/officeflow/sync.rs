@@ -17,7 +17,7 @@ use super::job::{JobSettings, OfficeflowJob, PartSettings};
 use super::part::{Part, SyncMode};
 use super::report::{PartReport, PartStatus, SyncReport};
 use crate::lock::{LockError, LockOptions, LockedError, run_locked};
-use crate::shutdown::{self, Shutdown};
+use crate::shutdown::Shutdown;
 use crate::stats::{KindStats, stats};
 use crate::sweeper::{JobError, RetryOutcome, RetryPolicy, RetryableJob, SweepReport, Sweeper};
 use crate::tracking::{RunContext, RunError, TrackOptions, Tracker};
@@ -28,7 +28,8 @@ pub const LOCK_KEY: &str = "officeflow:sync";
 /// How the lock is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockSettings {
-    /// Lease length, renewed every third of it (8 hours by default).
+    /// Lease length, renewed every third of it (2 minutes by default: a killed holder blocks the next run at most
+    /// that long).
     pub ttl: Duration,
     /// How long to wait for another holder to finish; `None`: give up at once.
     pub wait: Option<Duration>,
@@ -41,7 +42,7 @@ pub struct LockSettings {
 impl Default for LockSettings {
     fn default() -> Self {
         Self {
-            ttl: Duration::from_secs(8 * 3600),
+            ttl: Duration::from_secs(120),
             wait: None,
             poll_every: Duration::from_secs(1),
             owner: None,
@@ -145,8 +146,8 @@ pub async fn sync(
     if request.dry_run {
         return Ok(run_parts(&job, None, request).await);
     }
-    locked(deps, lock, |stop| async move {
-        let tracker = deps.tracker(stop);
+    locked(deps, lock, |stop, fence| async move {
+        let tracker = deps.tracker(stop).with_fence(fence);
         Ok(run_parts(&job, Some((&tracker, deps.progress.as_ref())), request).await)
     })
     .await
@@ -157,20 +158,16 @@ pub async fn sync(
 /// interruption before the lock is released.
 async fn locked<T, F, Fut>(deps: &SyncDeps, lock: &LockSettings, work: F) -> Result<T, SyncError>
 where
-    F: FnOnce(Shutdown) -> Fut,
+    F: FnOnce(Shutdown, u64) -> Fut,
     Fut: Future<Output = Result<T, SyncError>>,
 {
     let started = std::sync::atomic::AtomicBool::new(false);
     let started = &started;
     let options = lock.options();
-    let run = run_locked(deps.locks.clone(), &options, |_lease, lost| {
+    let run = run_locked(deps.locks.clone(), &options, |lease, lost| {
         started.store(true, std::sync::atomic::Ordering::SeqCst);
-        let (stop, forwarder) = either(deps.shutdown.clone(), lost);
-        async move {
-            let result = work(stop).await;
-            forwarder.abort();
-            result.map_err(Wrapped)
-        }
+        let stop = Shutdown::either(deps.shutdown.clone(), lost);
+        async move { work(stop, lease.fence).await.map_err(Wrapped) }
     });
     tokio::pin!(run);
     let mut signal_seen = false;
@@ -204,19 +201,6 @@ impl std::fmt::Display for Wrapped {
 }
 
 impl std::error::Error for Wrapped {}
-
-/// A stop signal that fires when either `a` or `b` does, and the task forwarding them.
-fn either(a: Shutdown, b: Shutdown) -> (Shutdown, tokio::task::JoinHandle<()>) {
-    let (trigger, merged) = shutdown::channel();
-    let forwarder = tokio::spawn(async move {
-        let reason = tokio::select! {
-            reason = a.requested() => reason,
-            reason = b.requested() => reason,
-        };
-        trigger.trigger(reason);
-    });
-    (merged, forwarder)
-}
 
 /// Runs the parts in order; after an interruption the remaining parts are skipped.
 async fn run_parts(
@@ -360,8 +344,8 @@ pub async fn retry_failed(
     lock: &LockSettings,
 ) -> Result<RetryReport, SyncError> {
     let job = deps.job();
-    locked(deps, lock, |stop| async move {
-        let tracker = deps.tracker(stop);
+    locked(deps, lock, |stop, fence| async move {
+        let tracker = deps.tracker(stop).with_fence(fence);
         let mut report = RetryReport::default();
         let cutoff = Utc::now()
             - chrono::Duration::from_std(policy.stale_after).unwrap_or(chrono::Duration::MAX);

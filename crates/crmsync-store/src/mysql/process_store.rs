@@ -91,7 +91,7 @@ impl ProcessStore for MySqlProcessStore {
         let counts = StoredCounts::of(r)?;
         let result = sqlx::query(
             "UPDATE processes SET settings = ?, status = ?, started_at = ?, finished_at = ?, heartbeat_at = ?, \
-             processed = ?, total = ?, attempts = ?, last_error = ?, message = ?, checkpoint = ? \
+             processed = ?, total = ?, attempts = ?, last_error = ?, message = ?, checkpoint = ?, fence = ? \
              WHERE id = ? AND status = ? AND attempts = ?",
         )
         .bind(Json(&r.settings))
@@ -105,6 +105,7 @@ impl ProcessStore for MySqlProcessStore {
         .bind(r.last_error.as_deref())
         .bind(r.message.as_deref())
         .bind(r.checkpoint.as_ref().map(Json))
+        .bind(counts.fence)
         .bind(r.id.0)
         .bind(expected.status.as_str())
         .bind(i64::from(expected.attempts))

@@ -65,8 +65,8 @@ impl ProcessStore for SqliteProcessStore {
         let counts = StoredCounts::of(r)?;
         let result = sqlx::query(
             "UPDATE processes SET settings = $2, status = $3, started_at = $4, finished_at = $5, heartbeat_at = $6, \
-             processed = $7, total = $8, attempts = $9, last_error = $10, message = $11, checkpoint = $12 \
-             WHERE id = $1 AND status = $13 AND attempts = $14",
+             processed = $7, total = $8, attempts = $9, last_error = $10, message = $11, checkpoint = $12, \
+             fence = $15 WHERE id = $1 AND status = $13 AND attempts = $14",
         )
         .bind(r.id.0)
         .bind(Json(&r.settings))
@@ -82,6 +82,7 @@ impl ProcessStore for SqliteProcessStore {
         .bind(r.checkpoint.as_ref().map(Json))
         .bind(expected.status.as_str())
         .bind(i64::from(expected.attempts))
+        .bind(counts.fence)
         .execute(&self.pool)
         .await
         .map_err(|e| sql_error(BACKEND, e))?;
