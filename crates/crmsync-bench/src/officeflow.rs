@@ -45,12 +45,16 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
             processes: stores.processes,
             locks: Arc::new(locks),
             settings: JobSettings::default(),
+            flows: None,
             track: TrackOptions::default(),
             shutdown: Shutdown::never(),
             progress: None,
         };
         let request = SyncRequest {
-            parts: Part::ALL.to_vec(),
+            parts: Part::ALL
+                .into_iter()
+                .filter(|part| *part != Part::Processes)
+                .collect(),
             mode: SyncMode::Incremental,
             dry_run: false,
         };

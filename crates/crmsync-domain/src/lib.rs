@@ -6,6 +6,7 @@
 pub mod case_number;
 pub mod coupon;
 pub mod crm;
+pub mod flow;
 pub mod message;
 pub mod org;
 pub mod phone;

@@ -10,7 +10,9 @@
 //! - [`tags`]: groups, tags, members; static members as listed, dynamic ones expanded from their rule; a
 //!   static and a dynamic tag with one name is a reported conflict;
 //! - [`openids`]: per platform, deduplicated; an OpenID several users claim stays with the user it is bound to
-//!   or is reported and bound to nobody.
+//!   or is reported and bound to nobody;
+//! - [`processes`]: per configured flow category (each with its own source), process instances and their task
+//!   history with the engine events applied.
 //!
 //! [`sync`] runs the parts under the lock, each as a journaled process; [`retry_failed`] re-runs failed or
 //! silent parts with the sweeper; [`officeflow_stats`] summarises the journal. Incremental runs read only what
@@ -24,6 +26,7 @@ mod job;
 pub mod openids;
 mod part;
 pub mod positions;
+pub mod processes;
 mod report;
 mod scope;
 mod sync;
@@ -34,6 +37,7 @@ pub use job::{
     MARK_USERS_TAGS, OfficeflowJob, PartError, PartSettings,
 };
 pub use part::{Part, SyncMode, UnknownPart, parse_parts};
+pub use processes::{FlowCategory, FlowDeps, MARK_PROCESSES_PREFIX};
 pub use report::{CONFLICTS_LISTED, Conflict, PartReport, PartStatus, SyncReport};
 pub use scope::{Scope, latest_users};
 pub use sync::{

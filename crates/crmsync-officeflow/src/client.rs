@@ -292,7 +292,7 @@ impl OfficeflowClient {
         }
     }
 
-    fn page_query(&self, cursor: Option<String>) -> Vec<(&'static str, String)> {
+    pub(crate) fn page_query(&self, cursor: Option<String>) -> Vec<(&'static str, String)> {
         let mut query = vec![("limit", self.config.page_size.to_string())];
         if let Some(cursor) = cursor {
             query.push(("cursor", cursor));

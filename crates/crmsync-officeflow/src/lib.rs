@@ -1,5 +1,5 @@
 //! Client of the Officeflow office platform: [`OfficeflowClient`] implements the
-//! [`OrgSource`](crmsync_ports::OrgSource) port over reqwest.
+//! [`OrgSource`](crmsync_ports::OrgSource) and [`FlowSource`](crmsync_ports::FlowSource) ports over reqwest.
 //!
 //! The wire contract is `docs/officeflow-api.md`. The client
 //!
@@ -14,6 +14,8 @@
 mod client;
 mod config;
 mod error;
+mod flow_wire;
+mod flows;
 mod wire;
 
 pub use client::OfficeflowClient;

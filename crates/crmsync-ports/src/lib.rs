@@ -9,6 +9,7 @@ mod audit;
 mod coupon_store;
 mod crm;
 mod error;
+mod flow;
 mod key_value;
 mod lock;
 mod mis;
@@ -32,6 +33,7 @@ pub use crm::{
     TimeRange, Violation, WrittenRef,
 };
 pub use error::StoreError;
+pub use flow::{FlowCounts, FlowSource, FlowStore};
 pub use key_value::KeyValueStore;
 pub use lock::{LockLease, LockStore};
 pub use mis::{MAX_MIS_PAGE, MisCursor, MisError, MisInfo, MisSource};
@@ -59,6 +61,8 @@ pub use self::{
     audit::MockAuditLog,
     coupon_store::MockCouponStore,
     crm::MockCrmClient,
+    flow::MockFlowSource,
+    flow::MockFlowStore,
     key_value::MockKeyValueStore,
     lock::MockLockStore,
     mis::MockMisSource,

@@ -12,11 +12,14 @@
 //! ```
 
 mod faults;
+mod flow_routes;
+mod flows;
 mod org;
 mod rng;
 mod server;
 
 pub use faults::{ApiFault, ApiFaultInjector, ApiFaultSchedule, NoApiFaults, ScriptedApiFaults};
+pub use flows::{FlowSpec, Flows};
 pub use org::{Org, OrgSpec};
 pub use server::{EmulatorConfig, OfficeflowEmulator};
 

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsync_ports::{
-    AuditLog, CompanyStore, CouponStore, KeyValueStore, LockStore, OrgStore, ProcessStore,
-    ReceptionLinkStore, SetStore, StoreError, WebhookInbox,
+    AuditLog, CompanyStore, CouponStore, FlowStore, KeyValueStore, LockStore, OrgStore,
+    ProcessStore, ReceptionLinkStore, SetStore, StoreError, WebhookInbox,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -47,6 +47,7 @@ pub struct MemoryDatabase {
     key_values: memory::MemoryKeyValueStore,
     locks: memory::MemoryLockStore,
     org: memory::MemoryOrgStore,
+    flows: memory::MemoryFlowStore,
     reception_links: crate::MemoryReceptionLinks,
     audit: memory::MemoryAuditLog,
     companies: memory::MemoryCompanyStore,
@@ -175,6 +176,15 @@ impl Database {
             Self::Postgres(pool) => Arc::new(postgres::PgOrgStore::new(pool.clone())),
             Self::Sqlite(pool) => Arc::new(sqlite::SqliteOrgStore::new(pool.clone())),
             Self::Memory(state) => Arc::new(state.org.clone()),
+        }
+    }
+
+    /// The process instances and task history of `officeflow-sync` (`app_session`, `task_history`).
+    pub fn flows(&self) -> Arc<dyn FlowStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgFlowStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteFlowStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.flows.clone()),
         }
     }
 }

@@ -5,6 +5,7 @@
 mod audit;
 mod company_store;
 mod coupon_store;
+mod flow_store;
 mod inbox;
 mod key_value;
 mod lock;
@@ -16,6 +17,7 @@ mod set_store;
 pub use audit::MemoryAuditLog;
 pub use company_store::MemoryCompanyStore;
 pub use coupon_store::MemoryCouponStore;
+pub use flow_store::MemoryFlowStore;
 pub use inbox::MemoryWebhookInbox;
 pub use key_value::MemoryKeyValueStore;
 pub use lock::MemoryLockStore;

@@ -5,6 +5,7 @@ mod audit;
 mod company_store;
 mod coupon_store;
 mod dialect;
+mod flow_sql;
 mod inbox;
 mod key_value;
 mod org_store;
@@ -21,6 +22,8 @@ pub use org_store::PgOrgStore;
 pub use process_store::PgProcessStore;
 pub use seller_source::{MARKETPLACE_SCHEMA_SQL, PgSellerSource, SELLERS_SQL, load_marketplace};
 
+/// [`crmsync_ports::FlowStore`] on PostgreSQL: `app_session` and `task_history`.
+pub type PgFlowStore = crate::sql::flow::SqlFlowStore<sqlx::Postgres>;
 /// [`crmsync_ports::LockStore`] on PostgreSQL: the `lock_leases` table and the `lock_fences` sequence.
 pub type PgLockStore = crate::sql::lock::SqlLockStore<sqlx::Postgres>;
 pub use set_store::PgSetStore;

@@ -14,6 +14,7 @@
 //! Adding a store: a `sql/<store>.rs` with the generic store and its SQL trait, implemented in each backend
 //! module (see `postgres/dialect.rs`, `sqlite/dialect.rs`).
 
+pub mod flow;
 pub mod lock;
 
 use std::future::Future;
@@ -176,6 +177,19 @@ impl<DB: Dialect> Stmt<DB> {
             .map_err(|e| sql_error(DB::BACKEND, e))?;
         row.map(|row| DB::decode(&row).map_err(|e| sql_error(DB::BACKEND, e)))
             .transpose()
+    }
+
+    /// Runs it; every row as a `T`.
+    pub(crate) async fn fetch_all<T>(self, conn: &mut DB::Connection) -> Result<Vec<T>, StoreError>
+    where
+        DB: Decodes<T>,
+    {
+        let rows = DB::fetch_all(conn, self.query)
+            .await
+            .map_err(|e| sql_error(DB::BACKEND, e))?;
+        rows.iter()
+            .map(|row| DB::decode(row).map_err(|e| sql_error(DB::BACKEND, e)))
+            .collect()
     }
 }
 

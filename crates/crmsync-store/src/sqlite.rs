@@ -7,6 +7,7 @@ mod audit;
 mod company_store;
 mod coupon_store;
 mod dialect;
+mod flow_sql;
 mod key_value;
 mod org_store;
 mod process_store;
@@ -19,6 +20,8 @@ pub use key_value::SqliteKeyValueStore;
 pub use org_store::SqliteOrgStore;
 pub use process_store::SqliteProcessStore;
 
+/// [`crmsync_ports::FlowStore`] on SQLite: `app_session` and `task_history`.
+pub type SqliteFlowStore = crate::sql::flow::SqlFlowStore<sqlx::Sqlite>;
 /// [`crmsync_ports::LockStore`] on SQLite: the `lock_leases` table; processes sharing the file exclude each other.
 pub type SqliteLockStore = crate::sql::lock::SqlLockStore<sqlx::Sqlite>;
 pub use set_store::SqliteSetStore;

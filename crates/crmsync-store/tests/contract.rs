@@ -183,3 +183,20 @@ async fn mysql_bitrix_coupon_store() {
 async fn mysql_audit_log() {
     contract::audit_log(&mysql::MySqlAuditLog::new(mysql_pool().await)).await;
 }
+
+#[tokio::test]
+async fn memory_flow_store() {
+    contract::flow_store(&memory::MemoryFlowStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_flow_store() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::flow_store(&sqlite::SqliteFlowStore::new(pool)).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn postgres_flow_store() {
+    contract::flow_store(&postgres::PgFlowStore::new(pg_pool().await)).await;
+}

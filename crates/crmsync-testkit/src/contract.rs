@@ -2,6 +2,7 @@
 
 mod audit_log;
 mod coupon_store;
+mod flow_store;
 mod key_value;
 mod lock_store;
 mod org_store;
@@ -10,6 +11,7 @@ mod set_store;
 
 pub use audit_log::audit_log;
 pub use coupon_store::coupon_store;
+pub use flow_store::flow_store;
 pub use key_value::key_value_store;
 pub use lock_store::lock_store;
 pub use org_store::org_store;

@@ -65,6 +65,7 @@ fn parts(cli: &Cli, settings: &Settings) -> Result<Vec<Part>, Failure> {
                 Part::Positions => settings.parts.positions,
                 Part::Tags => settings.parts.tags,
                 Part::Openids => settings.parts.openids,
+                Part::Processes => settings.parts.processes,
             })
             .collect(),
     };
@@ -82,8 +83,9 @@ async fn async_run(cli: &Cli, settings: &Settings, parts: Vec<Part>) -> Result<(
         Arc::new(|part: Part| crmsync_cli::progress::for_terminal(&format!("officeflow {part}")))
     });
     let wired = wiring::wire(settings, cli.common.sandbox, cli.fresh, shutdown, progress).await?;
-    if let Some(emulator) = &wired.emulator {
+    for (source, emulator) in &wired.emulators {
         tracing::info!(
+            source,
             base_url = emulator.base_url(),
             "sandbox: Officeflow emulator started in-process"
         );
@@ -137,10 +139,14 @@ async fn async_run(cli: &Cli, settings: &Settings, parts: Vec<Part>) -> Result<(
             }
         }
         Some(Command::Stats) => {
-            let stats =
-                officeflow_stats(deps.processes.as_ref(), deps.store.as_ref(), STATS_WINDOW)
-                    .await
-                    .map_err(|e| Failure::job(format!("stats: {e}")))?;
+            let stats = officeflow_stats(
+                deps.processes.as_ref(),
+                deps.store.as_ref(),
+                deps.flows.as_ref().map(|f| f.store.as_ref()),
+                STATS_WINDOW,
+            )
+            .await
+            .map_err(|e| Failure::job(format!("stats: {e}")))?;
             println!(
                 "{}",
                 if cli.common.json {

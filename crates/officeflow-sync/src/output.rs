@@ -186,5 +186,12 @@ pub(crate) fn stats(stats: &OfficeflowStats) -> String {
         c.user_openids,
         c.openid_conflict_claims
     );
+    if let Some(f) = &stats.flows {
+        let _ = writeln!(
+            out,
+            "  flows: {} instances ({} running), {} tasks ({} open), {} notices of closed tasks ignored",
+            f.instances, f.instances_running, f.tasks, f.tasks_pending, f.notices_ignored
+        );
+    }
     out
 }

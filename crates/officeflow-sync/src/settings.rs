@@ -1,11 +1,17 @@
 //! Configuration: a TOML file plus `OFFICEFLOW_SYNC__SECTION__KEY` environment overrides, validated.
 
+use std::collections::BTreeMap;
+
 use crmsync_cli::backends::{LockSection, RedisSection, StorageSection};
 use crmsync_cli::config::{ConfigError, Validate};
 use crmsync_domain::org::check_platform;
 use crmsync_jobs::officeflow::LOCK_KEY;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
+
+mod flows;
+
+pub(crate) use flows::{CategorySection, PLATFORM_SOURCE, ProcessesSection};
 
 /// The environment prefix of this binary.
 pub(crate) const ENV_PREFIX: &str = "OFFICEFLOW_SYNC";
@@ -16,6 +22,10 @@ pub(crate) const ENV_PREFIX: &str = "OFFICEFLOW_SYNC";
 pub(crate) struct Settings {
     /// The platform; required unless `--sandbox`.
     pub(crate) officeflow: Option<OfficeflowSection>,
+    /// Further connections that flow categories can be read from (`[sources.outing]`, ...).
+    pub(crate) sources: BTreeMap<String, OfficeflowSection>,
+    /// The flow categories of the processes part.
+    pub(crate) processes: ProcessesSection,
     /// Where the local copy, the journal and (without Redis) the lock live; required unless `--sandbox`.
     pub(crate) storage: StorageSection,
     /// Redis for the lock; absent: the lock is a lease in the storage database.
@@ -38,6 +48,8 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             officeflow: None,
+            sources: BTreeMap::new(),
+            processes: ProcessesSection::default(),
             storage: StorageSection::default(),
             redis: RedisSection::default(),
             lock: LockSection::new(LOCK_KEY),
@@ -83,6 +95,38 @@ pub(crate) struct OfficeflowSection {
     pub(crate) page_size: u32,
 }
 
+impl OfficeflowSection {
+    /// Checks every value; errors name the key under `section` (`officeflow`, `sources.outing`).
+    fn validate(&self, section: &str) -> Result<(), ConfigError> {
+        let key = |name: &str| format!("{section}.{name}");
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return Err(ConfigError::invalid(
+                key("base_url"),
+                "must start with http:// or https://",
+            ));
+        }
+        if self.app_key.trim().is_empty() {
+            return Err(ConfigError::invalid(key("app_key"), "is empty"));
+        }
+        between(
+            &key("rate_limit_per_s"),
+            self.rate_limit_per_s.into(),
+            1,
+            50,
+        )?;
+        between(&key("timeout_s"), self.timeout_s, 1, 600)?;
+        between(&key("max_retries"), self.max_retries.into(), 0, 20)?;
+        between(&key("backoff_base_ms"), self.backoff_base_ms, 1, 600_000)?;
+        between(
+            &key("backoff_max_ms"),
+            self.backoff_max_ms,
+            self.backoff_base_ms,
+            3_600_000,
+        )?;
+        between(&key("page_size"), self.page_size.into(), 1, 10_000)
+    }
+}
+
 /// `[parts]`.
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -95,6 +139,8 @@ pub(crate) struct PartsSection {
     pub(crate) tags: bool,
     /// Sync user OpenIDs.
     pub(crate) openids: bool,
+    /// Sync process instances and their task history.
+    pub(crate) processes: bool,
 }
 
 impl Default for PartsSection {
@@ -104,6 +150,7 @@ impl Default for PartsSection {
             positions: true,
             tags: true,
             openids: true,
+            processes: true,
         }
     }
 }
@@ -176,6 +223,8 @@ pub(crate) struct SandboxSection {
     pub(crate) faults: bool,
     /// The SQLite file of the sandbox.
     pub(crate) db: String,
+    /// Process instances generated per flow category.
+    pub(crate) flows: usize,
 }
 
 impl Default for SandboxSection {
@@ -187,6 +236,7 @@ impl Default for SandboxSection {
             mutations: 0,
             faults: false,
             db: "target/demo/officeflow.sqlite".into(),
+            flows: 300,
         }
     }
 }
@@ -244,39 +294,13 @@ fn between(key: &str, value: u64, low: u64, high: u64) -> Result<(), ConfigError
 impl Validate for Settings {
     fn validate(&self) -> Result<(), ConfigError> {
         if let Some(platform) = &self.officeflow {
-            if !(platform.base_url.starts_with("http://")
-                || platform.base_url.starts_with("https://"))
-            {
-                return Err(ConfigError::invalid(
-                    "officeflow.base_url",
-                    "must start with http:// or https://",
-                ));
-            }
-            if platform.app_key.trim().is_empty() {
-                return Err(ConfigError::invalid("officeflow.app_key", "is empty"));
-            }
-            between(
-                "officeflow.rate_limit_per_s",
-                platform.rate_limit_per_s.into(),
-                1,
-                50,
-            )?;
-            between("officeflow.timeout_s", platform.timeout_s, 1, 600)?;
-            between("officeflow.max_retries", platform.max_retries.into(), 0, 20)?;
-            between(
-                "officeflow.backoff_base_ms",
-                platform.backoff_base_ms,
-                1,
-                600_000,
-            )?;
-            between(
-                "officeflow.backoff_max_ms",
-                platform.backoff_max_ms,
-                platform.backoff_base_ms,
-                3_600_000,
-            )?;
-            between("officeflow.page_size", platform.page_size.into(), 1, 10_000)?;
+            platform.validate("officeflow")?;
         }
+        for (name, source) in &self.sources {
+            source.validate(&format!("sources.{name}"))?;
+        }
+        self.processes.validate(self.sources.keys())?;
+        between("sandbox.flows", self.sandbox.flows as u64, 0, 1_000_000)?;
         if !self.lock.key.is_empty() && self.lock.key != LOCK_KEY {
             return Err(ConfigError::invalid(
                 "lock.key",

@@ -2,8 +2,9 @@
 
 use std::future::Future;
 
+use crmsync_domain::flow::{EngineEvent, ProcessInstance, TaskRecord};
 use crmsync_domain::org::{Department, OrgUser, RemotePosition, RemoteTag, UserOpenIds};
-use crmsync_ports::{OrgPage, OrgSource, SourceError};
+use crmsync_ports::{FlowSource, OrgPage, OrgSource, SourceError};
 
 /// Every page of a listing; a cursor that does not advance is a protocol error, not an endless loop.
 async fn all<T, F, Fut>(endpoint: &str, mut next: F) -> Result<Vec<T>, SourceError>
@@ -62,6 +63,39 @@ pub(crate) async fn openids(
 ) -> Result<Vec<UserOpenIds>, SourceError> {
     all("openid/list", |cursor| {
         source.user_openids(platform, since, cursor)
+    })
+    .await
+}
+
+pub(crate) async fn flow_instances(
+    source: &dyn FlowSource,
+    category: &str,
+    since: Option<i64>,
+) -> Result<Vec<ProcessInstance>, SourceError> {
+    all("flow/instance/list", |cursor| {
+        source.instances(category, since, cursor)
+    })
+    .await
+}
+
+pub(crate) async fn flow_tasks(
+    source: &dyn FlowSource,
+    category: &str,
+    since: Option<i64>,
+) -> Result<Vec<TaskRecord>, SourceError> {
+    all("flow/task/list", |cursor| {
+        source.tasks(category, since, cursor)
+    })
+    .await
+}
+
+pub(crate) async fn flow_events(
+    source: &dyn FlowSource,
+    category: &str,
+    since: Option<i64>,
+) -> Result<Vec<EngineEvent>, SourceError> {
+    all("flow/event/list", |cursor| {
+        source.events(category, since, cursor)
     })
     .await
 }

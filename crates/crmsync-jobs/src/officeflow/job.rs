@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::part::{Part, SyncMode};
+use super::processes::FlowDeps;
 use super::report::{Conflict, PartReport, PartStatus};
 use super::scope::{Scope, latest_users};
 use super::{departments, fetch, openids, positions, tags};
@@ -74,6 +75,7 @@ pub struct OfficeflowJob {
     source: Arc<dyn OrgSource>,
     store: Arc<dyn OrgStore>,
     settings: JobSettings,
+    flows: Option<FlowDeps>,
     users: Mutex<HashMap<Option<i64>, Arc<Vec<OrgUser>>>>,
 }
 
@@ -121,8 +123,21 @@ impl OfficeflowJob {
             source,
             store,
             settings,
+            flows: None,
             users: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The same job, also syncing the processes of `flows`' categories.
+    #[must_use]
+    pub fn with_flows(mut self, flows: Option<FlowDeps>) -> Self {
+        self.flows = flows;
+        self
+    }
+
+    /// The flow categories and store, when configured.
+    pub fn flows(&self) -> Option<&FlowDeps> {
+        self.flows.as_ref()
     }
 
     /// The shared settings.
@@ -154,12 +169,13 @@ impl OfficeflowJob {
             Part::Positions => self.positions(&mut report, mode, dry_run, progress).await?,
             Part::Tags => self.tags(&mut report, mode, dry_run, progress).await?,
             Part::Openids => self.openids(&mut report, mode, dry_run, progress).await?,
+            Part::Processes => self.processes(&mut report, mode, dry_run, progress).await?,
         }
         Ok(report)
     }
 
     /// The stored watermark `key` and the `updated_since` to list with (none in a full run).
-    async fn since(
+    pub(crate) async fn since(
         &self,
         key: &str,
         mode: SyncMode,
@@ -173,7 +189,7 @@ impl OfficeflowJob {
     }
 
     /// Moves watermark `key` forward to the newest change seen; writes nothing when it would not move.
-    async fn advance(
+    pub(crate) async fn advance(
         &self,
         key: &str,
         stored: Option<i64>,
@@ -522,7 +538,7 @@ impl OfficeflowJob {
     }
 }
 
-fn mode_label(since: Option<i64>) -> String {
+pub(crate) fn mode_label(since: Option<i64>) -> String {
     match since {
         None => SyncMode::Full.as_str().into(),
         Some(_) => SyncMode::Incremental.as_str().into(),

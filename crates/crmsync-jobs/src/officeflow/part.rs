@@ -1,4 +1,4 @@
-//! The four parts of the sync, the journal kind of each, and full versus incremental runs.
+//! The parts of the sync, the journal kind of each, and full versus incremental runs.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,15 +18,18 @@ pub enum Part {
     Tags,
     /// Users' OpenIDs per platform.
     Openids,
+    /// Process instances and their task history, per configured flow category.
+    Processes,
 }
 
 impl Part {
     /// Every part, in the order a run takes them.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::Departments,
         Self::Positions,
         Self::Tags,
         Self::Openids,
+        Self::Processes,
     ];
 
     /// The name used on the command line, in configuration and in reports.
@@ -36,6 +39,7 @@ impl Part {
             Self::Positions => "positions",
             Self::Tags => "tags",
             Self::Openids => "openids",
+            Self::Processes => "processes",
         }
     }
 
@@ -61,7 +65,7 @@ impl fmt::Display for Part {
 
 /// A name that is not a part.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown part {0:?}: use departments, positions, tags or openids")]
+#[error("unknown part {0:?}: use departments, positions, tags, openids or processes")]
 pub struct UnknownPart(pub String);
 
 impl FromStr for Part {

@@ -8,13 +8,14 @@ use async_trait::async_trait;
 use chrono::Utc;
 use crmsync_domain::{NewProcess, ProcessId, ProcessStatus};
 use crmsync_ports::{
-    LockStore, NoProgress, OrgCounts, OrgSource, OrgStore, ProcessFilter, ProcessStore, Progress,
-    StoreError,
+    FlowCounts, FlowStore, LockStore, NoProgress, OrgCounts, OrgSource, OrgStore, ProcessFilter,
+    ProcessStore, Progress, StoreError,
 };
 use serde::Serialize;
 
 use super::job::{JobSettings, OfficeflowJob, PartSettings};
 use super::part::{Part, SyncMode};
+use super::processes::FlowDeps;
 use super::report::{PartReport, PartStatus, SyncReport};
 use crate::lock::{LockError, LockOptions, LockedError, run_locked};
 use crate::shutdown::Shutdown;
@@ -78,6 +79,8 @@ pub struct SyncDeps {
     pub locks: Arc<dyn LockStore>,
     /// Batch size and platforms.
     pub settings: JobSettings,
+    /// The flow store and categories of the processes part; `None`: the part has nothing to read.
+    pub flows: Option<FlowDeps>,
     /// Heartbeat and staleness of journal entries.
     pub track: TrackOptions,
     /// Fires on SIGTERM/SIGINT.
@@ -97,11 +100,14 @@ impl std::fmt::Debug for SyncDeps {
 
 impl SyncDeps {
     fn job(&self) -> Arc<OfficeflowJob> {
-        Arc::new(OfficeflowJob::new(
-            self.source.clone(),
-            self.store.clone(),
-            self.settings.clone(),
-        ))
+        Arc::new(
+            OfficeflowJob::new(
+                self.source.clone(),
+                self.store.clone(),
+                self.settings.clone(),
+            )
+            .with_flows(self.flows.clone()),
+        )
     }
 
     fn tracker(&self, shutdown: Shutdown) -> Tracker {
@@ -419,12 +425,15 @@ pub struct OfficeflowStats {
     pub parts: Vec<KindStats>,
     /// Rows per table.
     pub counts: OrgCounts,
+    /// Rows of the flow tables (`app_session`, `task_history`), when the processes part is wired.
+    pub flows: Option<FlowCounts>,
 }
 
 /// Summarises the newest `window` journal entries of the officeflow parts and counts the local copy.
 pub async fn officeflow_stats(
     processes: &dyn ProcessStore,
     store: &dyn OrgStore,
+    flows: Option<&dyn FlowStore>,
     window: u32,
 ) -> Result<OfficeflowStats, StoreError> {
     let parts = stats(processes, window)
@@ -432,8 +441,13 @@ pub async fn officeflow_stats(
         .into_iter()
         .filter(|k| Part::from_kind(&k.kind).is_some())
         .collect();
+    let flows = match flows {
+        Some(store) => Some(store.flow_counts().await?),
+        None => None,
+    };
     Ok(OfficeflowStats {
         parts,
         counts: store.counts().await?,
+        flows,
     })
 }

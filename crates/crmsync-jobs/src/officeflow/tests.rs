@@ -293,6 +293,7 @@ impl World {
                 heartbeat_every: Duration::from_millis(20),
                 stale_after: Duration::from_secs(60),
             },
+            flows: None,
             shutdown,
             progress: None,
         }
@@ -692,10 +693,11 @@ async fn openid_batches_remove_before_they_add_and_a_failed_batch_keeps_the_wate
 async fn stats_cover_the_officeflow_parts_and_the_tables() {
     let world = World::new();
     world.run(SyncMode::Full).await;
-    let stats = officeflow_stats(world.processes.as_ref(), &world.store, 100)
+    let stats = officeflow_stats(world.processes.as_ref(), &world.store, None, 100)
         .await
         .unwrap();
-    assert_eq!(stats.parts.len(), 4);
+    assert_eq!(stats.parts.len(), Part::ALL.len());
+    assert_eq!(stats.flows, None);
     assert!(stats.parts.iter().all(|k| k.by_status["completed"] == 1));
     assert_eq!(stats.counts.positions, 2);
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::faults::{ApiFault, ApiFaultInjector, NoApiFaults};
+use super::flows::Flows;
 use super::org::{Org, TagKindRec, status};
 use axum::Router;
 use axum::body::Bytes;
@@ -54,8 +55,10 @@ impl Default for EmulatorConfig {
     }
 }
 
-struct Shared {
+/// What every handler shares.
+pub(super) struct Shared {
     org: Mutex<Org>,
+    pub(super) flows: Mutex<Flows>,
     config: EmulatorConfig,
     latency_ms: AtomicU64,
     tokens: Mutex<HashMap<String, Instant>>,
@@ -64,7 +67,7 @@ struct Shared {
     window: Mutex<(Instant, u32)>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -99,8 +102,10 @@ impl OfficeflowEmulator {
         config: EmulatorConfig,
     ) -> Result<Self, crate::SandboxError> {
         let listener = crate::server::bind(addr).await?;
+        let flows = Flows::new(0, org.usernames());
         let shared = Arc::new(Shared {
             org: Mutex::new(org),
+            flows: Mutex::new(flows),
             latency_ms: AtomicU64::new(config.latency.as_millis() as u64),
             config,
             tokens: Mutex::new(HashMap::new()),
@@ -154,6 +159,11 @@ impl OfficeflowEmulator {
         change(&mut lock(&self.shared.org))
     }
 
+    /// Reads or changes the process engine (instances, tasks, events) between (or during) runs.
+    pub fn with_flows<R>(&self, change: impl FnOnce(&mut Flows) -> R) -> R {
+        change(&mut lock(&self.shared.flows))
+    }
+
     /// Replaces the fault injector.
     pub fn set_faults(&self, faults: impl ApiFaultInjector + 'static) {
         *lock(&self.shared.faults) = Arc::new(faults);
@@ -194,6 +204,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/tag/users", get(tag_users))
         .route("/api/v1/platform/list", get(platforms))
         .route("/api/v1/openid/list", get(openids))
+        .merge(super::flow_routes::routes())
         .with_state(shared)
 }
 
@@ -205,7 +216,7 @@ struct Envelope<T: Serialize> {
     body: T,
 }
 
-fn json<T: Serialize>(body: T) -> Response {
+pub(super) fn json<T: Serialize>(body: T) -> Response {
     match serde_json::to_vec(&Envelope {
         errcode: 0,
         errmsg: "ok",
@@ -216,7 +227,7 @@ fn json<T: Serialize>(body: T) -> Response {
     }
 }
 
-fn error(errcode: i64) -> Response {
+pub(super) fn error(errcode: i64) -> Response {
     let errmsg = match errcode {
         -1 => "system busy",
         code::INVALID_SECRET => "invalid app key or app secret",
@@ -328,17 +339,17 @@ async fn token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     })
 }
 
-type Params = Query<HashMap<String, String>>;
+pub(super) type Params = Query<HashMap<String, String>>;
 
 /// `limit` (default 1000, 1 to 10 000), `cursor` and `updated_since` of a listing.
-struct Listing<'a> {
-    limit: usize,
-    cursor: Option<&'a str>,
-    since: Option<i64>,
+pub(super) struct Listing<'a> {
+    pub(super) limit: usize,
+    pub(super) cursor: Option<&'a str>,
+    pub(super) since: Option<i64>,
 }
 
 /// Admits a listing request (auth, rate, faults) and parses its parameters; the refusal is the response.
-async fn admit_listing<'a>(
+pub(super) async fn admit_listing<'a>(
     shared: &Shared,
     endpoint: &str,
     headers: &HeaderMap,
@@ -392,7 +403,10 @@ fn page_by_key<'a, V>(
 }
 
 /// Keyset position `(updated_at, username)` from a cursor `"{updated_at}:{username}"`.
-fn change_cursor(cursor: Option<&str>, since: Option<i64>) -> Result<Bound<(i64, String)>, i64> {
+pub(super) fn change_cursor(
+    cursor: Option<&str>,
+    since: Option<i64>,
+) -> Result<Bound<(i64, String)>, i64> {
     let after = match cursor {
         Some(raw) => {
             let (at, name) = raw.split_once(':').ok_or(code::INVALID_PARAMETER)?;

@@ -49,3 +49,99 @@ fn a_department_cannot_move_below_itself() {
     assert!(!org.move_department("1", "5"), "5 now lies below 1");
     assert!(!org.move_department("5", "nope"));
 }
+
+fn flows(instances: usize, seed: u64) -> Flows {
+    let org = Org::generate(&OrgSpec::new(300));
+    let mut flows = Flows::new(seed, org.usernames());
+    flows.generate(&FlowSpec {
+        seed,
+        ..FlowSpec::new(instances)
+    });
+    flows
+}
+
+#[test]
+fn the_same_seed_gives_the_same_flows() {
+    let a = flows(500, 4);
+    let b = flows(500, 4);
+    assert_eq!(a.task_count("office"), b.task_count("office"));
+    assert_eq!(a.event_count("office"), b.event_count("office"));
+    let c = flows(500, 5);
+    assert_ne!(a.task_count("office"), c.task_count("office"));
+}
+
+#[test]
+fn generated_flows_have_sub_flows_parallel_branches_reverts_aborts_and_running_instances() {
+    let flows = flows(2_000, 4);
+    let book = &flows.books["office"];
+    let tasks = flows.task_count("office");
+    assert!(
+        (12_000..30_000).contains(&tasks),
+        "about 10 tasks an instance: {tasks}"
+    );
+    let children = book
+        .instances
+        .values()
+        .filter(|i| i.parent.is_some())
+        .count();
+    assert!(children > 50, "{children} sub-flows");
+    let statuses: std::collections::BTreeSet<&str> =
+        book.instances.values().map(|i| i.status).collect();
+    for status in [
+        "running",
+        "completed",
+        "terminated",
+        "cancelled",
+        "rejected",
+    ] {
+        assert!(statuses.contains(status), "{status} missing: {statuses:?}");
+    }
+    let kinds: std::collections::BTreeSet<&str> = book.events.values().map(|e| e.kind).collect();
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    let parallel = book
+        .tasks
+        .values()
+        .filter(|t| t.node_id == "hr" || t.node_id == "budget")
+        .count();
+    assert!(parallel > 100, "{parallel} tasks on parallel branches");
+    assert!(
+        !flows
+            .instances_with_sub_flow_and_revert("office")
+            .is_empty()
+    );
+    let stale = book
+        .tasks
+        .values()
+        .filter(|t| t.status == "pending" && book.instances[&t.instance].status != "running")
+        .count();
+    assert!(
+        stale > 0,
+        "the engine's table leaves open tasks of ended instances for the event handler"
+    );
+}
+
+#[test]
+fn advancing_moves_running_instances_on_and_starts_new_ones() {
+    let mut flows = flows(1_000, 4);
+    let before = (flows.instance_count("office"), flows.event_count("office"));
+    flows.advance(9, 2);
+    assert!(flows.instance_count("office") >= before.0 + 6);
+    assert!(flows.event_count("office") > before.1);
+}
+
+#[test]
+fn the_outing_category_runs_the_out_of_school_flows() {
+    let org = Org::generate(&OrgSpec::new(100));
+    let mut flows = Flows::new(1, org.usernames());
+    flows.generate(&FlowSpec {
+        category: "outing".into(),
+        ..FlowSpec::new(50)
+    });
+    let keys: std::collections::BTreeSet<&str> = flows.books["outing"]
+        .instances
+        .values()
+        .map(|i| i.flow_key)
+        .collect();
+    assert_eq!(keys, ["escort", "outing"].into_iter().collect());
+    assert_eq!(flows.instance_count("office"), 0);
+}
