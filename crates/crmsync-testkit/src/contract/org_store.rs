@@ -88,7 +88,7 @@ async fn fences(store: &dyn OrgStore) {
     );
     newer.set_sync_mark("fenced", 8).await.unwrap();
     let refused = older
-        .write_departments(&[older_view.clone()], &["1".into()])
+        .write_departments(std::slice::from_ref(&older_view), &["1".into()])
         .await
         .unwrap_err();
     assert!(
