@@ -38,6 +38,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     e(
         "GET",
+        "/api/v4/account",
+        "`account`",
+        "`account()->getCurrent`",
+    ),
+    e("GET", "/api/v4/users", "`users`", "`users()->get`"),
+    e(
+        "GET",
         "/api/v4/leads",
         "`list_leads`, `all_leads`, `stream_leads`",
         "`leads()->get`",
@@ -52,7 +59,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     e(
         "PATCH",
         "/api/v4/leads",
-        "`update_leads`",
+        "`update_leads`, `tag_entities`",
         "`leads()->update`",
     ),
     e(
@@ -82,7 +89,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     e(
         "PATCH",
         "/api/v4/contacts",
-        "`update_contacts`",
+        "`update_contacts`, `tag_entities`",
         "`contacts()->update`",
     ),
     e(
@@ -106,7 +113,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     e(
         "PATCH",
         "/api/v4/companies",
-        "`update_companies`",
+        "`update_companies`, `tag_entities`",
         "`companies()->update`",
     ),
     e(
@@ -130,6 +137,72 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     e(
         "GET",
+        "/api/v4/{entity}/tags",
+        "`list_tags`, `all_tags`",
+        "`tags($entity)->get`",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/tags",
+        "`add_tags`",
+        "`tags($entity)->add`",
+    ),
+    e(
+        "GET",
+        "/api/v4/{entity}/links",
+        "`list_links`",
+        "`links($entity)->get`",
+    ),
+    e(
+        "GET",
+        "/api/v4/{entity}/{id}/links",
+        "`links_of`",
+        "`leads()->getLinks` (and contacts, companies)",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/link",
+        "`link`",
+        "`links($entity)->add`",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/unlink",
+        "`unlink`",
+        "`links($entity)->delete`",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/{id}/link",
+        "`link_one`",
+        "`leads()->link` (and contacts, companies)",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/{id}/unlink",
+        "`unlink_one`",
+        "`leads()->unlink` (and contacts, companies)",
+    ),
+    e(
+        "GET",
+        "/api/v4/events",
+        "`list_events`, `all_events`, `stream_events`",
+        "`events()->get`",
+    ),
+    e(
+        "GET",
+        "/api/v4/events/{id}",
+        "`get_event`",
+        "`events()->getOne`",
+    ),
+    e(
+        "GET",
+        "/api/v4/events/types",
+        "`event_types`",
+        "`eventTypes()->get`",
+    ),
+    e(
+        "GET",
         "/api/v4/leads/pipelines",
         "`pipelines`",
         "`pipelines()->get`",
@@ -140,6 +213,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "`custom_fields`",
         "`customFields($entity)->get`",
     ),
+    e("GET", "/api/v4/webhooks", "`webhooks`", "`webhooks()->get`"),
     e(
         "POST",
         "/api/v4/webhooks",
@@ -157,9 +231,6 @@ pub const ENDPOINTS: &[Endpoint] = &[
 /// PHP SDK services the client does not cover yet.
 pub const NOT_COVERED: &[&str] = &[
     "`roles()`",
-    "`tags($entity)`",
-    "`links($entity)`",
-    "`events()`",
     "`unsorted()`",
     "`catalogs()`",
     "`catalogElements()`",
@@ -172,7 +243,6 @@ pub const NOT_COVERED: &[&str] = &[
     "`statuses($pipeline)` writes",
     "`pipelines()` writes",
     "`customFields($entity)` writes",
-    "`webhooks()->get`",
     "`entitySubscriptions()`",
     "`widgets()`",
     "`calls()`",

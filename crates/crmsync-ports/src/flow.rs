@@ -1,6 +1,8 @@
 //! `FlowSource` (a platform's process engine: instances, tasks and engine events, read page by page) and
 //! `FlowStore` (their local copy: `app_session` and `task_history`).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use crmsync_domain::flow::{EngineEvent, ProcessInstance, TaskRecord};
 use serde::{Deserialize, Serialize};
@@ -58,10 +60,14 @@ pub struct FlowCounts {
 /// The local copy of process instances and their task history.
 ///
 /// Writes are upserts in one transaction; a row written again unchanged is not counted, so a replayed batch
-/// changes nothing.
+/// changes nothing. Writes through [`fenced`](Self::fenced) carry the fence of the `officeflow:sync` lease, as the
+/// organisation store's do: an older fence writing after a newer one is refused with [`StoreError::Fenced`].
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait FlowStore: Send + Sync {
+    /// The same tables, with every write carrying `fence`, checked and recorded in the write's transaction.
+    fn fenced(&self, fence: u64) -> Arc<dyn FlowStore>;
+
     /// The stored instances among `ids`, by id.
     async fn instances(&self, ids: &[String]) -> Result<Vec<ProcessInstance>, StoreError>;
 

@@ -93,6 +93,9 @@ pub(crate) struct OfficeflowSection {
     /// Records per page (1 to 10 000).
     #[serde(default = "defaults::page_size")]
     pub(crate) page_size: u32,
+    /// The largest answer read, in bytes (default 64 MiB); a larger one fails the run.
+    #[serde(default = "defaults::max_response_bytes")]
+    pub(crate) max_response_bytes: u64,
 }
 
 impl OfficeflowSection {
@@ -123,7 +126,13 @@ impl OfficeflowSection {
             self.backoff_base_ms,
             3_600_000,
         )?;
-        between(&key("page_size"), self.page_size.into(), 1, 10_000)
+        between(&key("page_size"), self.page_size.into(), 1, 10_000)?;
+        between(
+            &key("max_response_bytes"),
+            self.max_response_bytes,
+            1,
+            u64::MAX,
+        )
     }
 }
 
@@ -259,6 +268,9 @@ mod defaults {
     }
     pub(super) fn page_size() -> u32 {
         5_000
+    }
+    pub(super) fn max_response_bytes() -> u64 {
+        crmsync_officeflow::OfficeflowConfig::DEFAULT_MAX_RESPONSE_BYTES
     }
 }
 

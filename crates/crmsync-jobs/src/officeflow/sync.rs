@@ -99,14 +99,17 @@ impl std::fmt::Debug for SyncDeps {
 }
 
 impl SyncDeps {
-    fn job(&self) -> Arc<OfficeflowJob> {
+    /// The job; with the fence of the lease the run holds, every write to the local copy carries it.
+    fn job(&self, fence: Option<u64>) -> Arc<OfficeflowJob> {
+        let (store, flows) = match fence {
+            Some(fence) => (
+                self.store.fenced(fence),
+                self.flows.as_ref().map(|flows| flows.fenced(fence)),
+            ),
+            None => (self.store.clone(), self.flows.clone()),
+        };
         Arc::new(
-            OfficeflowJob::new(
-                self.source.clone(),
-                self.store.clone(),
-                self.settings.clone(),
-            )
-            .with_flows(self.flows.clone()),
+            OfficeflowJob::new(self.source.clone(), store, self.settings.clone()).with_flows(flows),
         )
     }
 
@@ -148,11 +151,11 @@ pub async fn sync(
     request: &SyncRequest,
     lock: &LockSettings,
 ) -> Result<SyncReport, SyncError> {
-    let job = deps.job();
     if request.dry_run {
-        return Ok(run_parts(&job, None, request).await);
+        return Ok(run_parts(&deps.job(None), None, request).await);
     }
     locked(deps, lock, |stop, fence| async move {
+        let job = deps.job(Some(fence));
         let tracker = deps.tracker(stop).with_fence(fence);
         Ok(run_parts(&job, Some((&tracker, deps.progress.as_ref())), request).await)
     })
@@ -349,8 +352,8 @@ pub async fn retry_failed(
     policy: RetryPolicy,
     lock: &LockSettings,
 ) -> Result<RetryReport, SyncError> {
-    let job = deps.job();
     locked(deps, lock, |stop, fence| async move {
+        let job = deps.job(Some(fence));
         let tracker = deps.tracker(stop).with_fence(fence);
         let mut report = RetryReport::default();
         let cutoff = Utc::now()

@@ -1,6 +1,6 @@
 //! Adding and updating tasks and notes, all-or-nothing per request.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::input::{Errors, Reader, request_id};
 use super::model::{Kind, Note, Task};
@@ -204,6 +204,10 @@ impl AmoState {
                 updated_at: task.updated_at,
                 entity_id: task.entity_id,
             });
+            if !fixture {
+                let after = json!([{ "task": { "id": task.id, "text": task.text } }]);
+                self.log_event("task_added", "task", task.id, (json!([]), after), now);
+            }
             self.tasks.insert(task.id, task);
         }
         Ok(saved)
@@ -222,6 +226,11 @@ impl AmoState {
             let Some(mut task) = task else { continue };
             if task.updated_at == 0 {
                 task.updated_at = now;
+            }
+            let was_completed = self.tasks.get(&task.id).is_some_and(|t| t.is_completed);
+            if task.is_completed && !was_completed {
+                let after = json!([{ "task_completed": true, "result": { "text": task.result } }]);
+                self.log_event("task_completed", "task", task.id, (json!([]), after), now);
             }
             saved.push(Saved {
                 id: task.id,
@@ -352,6 +361,12 @@ impl AmoState {
                 updated_at: note.updated_at,
                 entity_id: Some(note.entity_id),
             });
+            if !fixture {
+                let after = json!([{ "note": { "id": note.id } }]);
+                let event = super::eventlog::note_event(&note.note_type);
+                let entity = super::eventlog::singular(kind);
+                self.log_event(event, entity, note.entity_id, (json!([]), after), now);
+            }
             self.notes.insert(note.id, note);
         }
         Ok(saved)

@@ -1,7 +1,7 @@
 //! Process instances and their task history in memory: the reference behaviour for tests and `memory:`.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use crmsync_domain::flow::{InstanceStatus, Notice, ProcessInstance, TaskRecord, TaskStatus};
@@ -13,12 +13,15 @@ use super::lock;
 struct State {
     instances: BTreeMap<String, ProcessInstance>,
     tasks: BTreeMap<String, TaskRecord>,
+    /// The newest fence that has written.
+    newest_fence: u64,
 }
 
 /// [`FlowStore`] in memory; clones share state.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryFlowStore {
     state: Arc<Mutex<State>>,
+    fence: Option<u64>,
 }
 
 impl MemoryFlowStore {
@@ -26,10 +29,33 @@ impl MemoryFlowStore {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// The state for a write, its fence checked and recorded first.
+    fn write(&self) -> Result<MutexGuard<'_, State>, StoreError> {
+        let mut state = lock(&self.state);
+        if let Some(fence) = self.fence {
+            if fence < state.newest_fence {
+                return Err(StoreError::Fenced {
+                    scope: crate::org::FENCE_SCOPE.to_owned(),
+                    fence,
+                    newest: state.newest_fence,
+                });
+            }
+            state.newest_fence = fence;
+        }
+        Ok(state)
+    }
 }
 
 #[async_trait]
 impl FlowStore for MemoryFlowStore {
+    fn fenced(&self, fence: u64) -> Arc<dyn FlowStore> {
+        Arc::new(Self {
+            state: self.state.clone(),
+            fence: Some(fence),
+        })
+    }
+
     async fn instances(&self, ids: &[String]) -> Result<Vec<ProcessInstance>, StoreError> {
         let state = lock(&self.state);
         let mut found: Vec<ProcessInstance> = ids
@@ -71,7 +97,7 @@ impl FlowStore for MemoryFlowStore {
         instances: &[ProcessInstance],
         tasks: &[TaskRecord],
     ) -> Result<u64, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         let mut changed = 0;
         let upsert_instances: BTreeMap<&str, &ProcessInstance> =
             instances.iter().map(|i| (i.facts.id.as_str(), i)).collect();

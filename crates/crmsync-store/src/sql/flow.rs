@@ -5,6 +5,7 @@
 //! single value. Upserts change only rows that differ, so a replayed batch counts no row.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use crmsync_domain::flow::{
@@ -16,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::Pool;
 
+use super::fence::Fence;
 use super::{Decodes, Dialect, Stmt, begin_write, commit, connection};
 
 /// The columns of an `app_session` row as read: id, category, flow_key, status, creator, agent, anonymous,
@@ -86,12 +88,13 @@ pub trait FlowSql: Dialect + Decodes<InstanceRow> + Decodes<TaskRow> + Decodes<C
 #[derive(Debug, Clone)]
 pub struct SqlFlowStore<DB: sqlx::Database> {
     pool: Pool<DB>,
+    fence: Option<Fence>,
 }
 
 impl<DB: sqlx::Database> SqlFlowStore<DB> {
-    /// The flow tables on `pool` (opened and migrated by this crate).
+    /// The flow tables on `pool` (opened and migrated by this crate); writes carry no fence.
     pub fn new(pool: Pool<DB>) -> Self {
-        Self { pool }
+        Self { pool, fence: None }
     }
 }
 
@@ -283,6 +286,16 @@ fn count(value: i64) -> Result<u64, StoreError> {
 
 #[async_trait]
 impl<DB: FlowSql> FlowStore for SqlFlowStore<DB> {
+    fn fenced(&self, fence: u64) -> Arc<dyn FlowStore> {
+        Arc::new(Self {
+            pool: self.pool.clone(),
+            fence: Some(Fence {
+                scope: crate::org::FENCE_SCOPE,
+                fence,
+            }),
+        })
+    }
+
     async fn instances(&self, ids: &[String]) -> Result<Vec<ProcessInstance>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -334,6 +347,9 @@ impl<DB: FlowSql> FlowStore for SqlFlowStore<DB> {
             .map(|t| (t.facts.id.as_str(), TaskOut::from(t)))
             .collect();
         let mut tx = begin_write(&self.pool).await?;
+        if let Some(fence) = &self.fence {
+            fence.check::<DB>(&mut tx).await?;
+        }
         let mut changed = 0;
         if !instances.is_empty() {
             let rows: Vec<&InstanceOut<'_>> = instances.values().collect();

@@ -5,7 +5,7 @@ use crmsync_domain::flow::{
     Closure, InstanceFacts, InstanceStatus, Notice, ParentLink, ProcessInstance, TaskFacts,
     TaskKind, TaskRecord, TaskStatus,
 };
-use crmsync_ports::{FlowCounts, FlowStore};
+use crmsync_ports::{FlowCounts, FlowStore, StoreError};
 use serde_json::json;
 
 fn instance(id: &str, creator: &str, agent: Option<&str>, started: i64) -> ProcessInstance {
@@ -117,6 +117,7 @@ pub async fn flow_store(store: &dyn FlowStore) {
     );
     assert_eq!(store.instances_of_user("alice", 1).await.unwrap().len(), 1);
 
+    fences(store).await;
     assert_eq!(
         store.flow_counts().await.unwrap(),
         FlowCounts {
@@ -126,5 +127,25 @@ pub async fn flow_store(store: &dyn FlowStore) {
             tasks_pending: 1,
             notices_ignored: 1,
         }
+    );
+}
+
+/// A write with an older fence than one that has written is refused and changes nothing.
+async fn fences(store: &dyn FlowStore) {
+    let older = store.fenced(70);
+    let newer = store.fenced(71);
+    let mut later = instance("i2", "carol", Some("alice"), 200);
+    later.facts.form = json!({"amount": 1});
+    assert_eq!(older.write_flows(&[], &[]).await.unwrap(), 0);
+    assert_eq!(newer.write_flows(&[later.clone()], &[]).await.unwrap(), 1);
+    let mut stale = later.clone();
+    stale.facts.form = json!({"amount": 2});
+    assert!(matches!(
+        older.write_flows(&[stale], &[]).await.unwrap_err(),
+        StoreError::Fenced { scope, fence: 70, newest: 71 } if scope == "officeflow:sync"
+    ));
+    assert_eq!(
+        store.instances(&["i2".to_owned()]).await.unwrap(),
+        vec![later]
     );
 }

@@ -51,6 +51,16 @@ pub struct FlowDeps {
     pub categories: Vec<FlowCategory>,
 }
 
+impl FlowDeps {
+    /// The same categories, with every write to the store carrying `fence`.
+    pub fn fenced(&self, fence: u64) -> Self {
+        Self {
+            store: self.store.fenced(fence),
+            categories: self.categories.clone(),
+        }
+    }
+}
+
 impl std::fmt::Debug for FlowDeps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlowDeps")
