@@ -80,7 +80,7 @@ const STEPS: &[Step] = &[
         args: &["--sandbox"],
     },
     Step {
-        title: "Officeflow sync: a generated organisation (500 users, 2 platforms) into an empty SQLite copy",
+        title: "Officeflow sync: a generated organisation (500 users, 2 platforms) and 300 office and 300 out-of-school flows (the latter from a source of their own) into an empty SQLite copy",
         program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
         args: &["--sandbox", "--fresh", "-q"],
     },
@@ -88,6 +88,11 @@ const STEPS: &[Step] = &[
         title: "Officeflow sync again: nothing changed on the platform, so nothing is written",
         program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
         args: &["--sandbox", "-q"],
+    },
+    Step {
+        title: "Officeflow trace: where a purchase flow with a sub-flow and a revert stands, from the local copy",
+        program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
+        args: &["--sandbox", "-q", "trace", "pi-0000112"],
     },
     Step {
         title: "AMONITION: 1,200 generated sellers uploaded as amoCRM companies (250 per request) into the emulator",

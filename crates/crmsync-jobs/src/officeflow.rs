@@ -37,7 +37,9 @@ pub use job::{
     MARK_USERS_TAGS, OfficeflowJob, PartError, PartSettings,
 };
 pub use part::{Part, SyncMode, UnknownPart, parse_parts};
-pub use processes::{FlowCategory, FlowDeps, MARK_PROCESSES_PREFIX};
+pub use processes::{
+    FlowCategory, FlowDeps, MARK_PROCESSES_PREFIX, MAX_SUB_FLOW_DEPTH, trace_instance,
+};
 pub use report::{CONFLICTS_LISTED, Conflict, PartReport, PartStatus, SyncReport};
 pub use scope::{Scope, latest_users};
 pub use sync::{

@@ -1,9 +1,10 @@
-//! The command line: `officeflow-sync [--all] [--parts …] [--wait] [--dry-run]`, `retry-failed`, `stats`.
+//! The command line: `officeflow-sync [--all] [--parts …] [--wait] [--dry-run]`, `retry-failed`, `stats`,
+//! `trace INSTANCE_ID`.
 
 use clap::{Parser, Subcommand};
 use crmsync_cli::args::CommonArgs;
 
-/// Syncs departments, positions, tags and user OpenIDs from the Officeflow office platform.
+/// Syncs departments, positions, tags, user OpenIDs and process instances from the Officeflow office platform.
 #[derive(Debug, Parser)]
 #[command(name = "officeflow-sync", version, about, long_about = None)]
 pub(crate) struct Cli {
@@ -13,7 +14,7 @@ pub(crate) struct Cli {
     /// Full reconciliation: read and compare everything instead of what changed since the last run.
     #[arg(long)]
     pub(crate) all: bool,
-    /// Only these parts (comma-separated: departments, positions, tags, openids); default: the parts
+    /// Only these parts (comma-separated: departments, positions, tags, openids, processes); default: the parts
     /// enabled in the configuration.
     #[arg(long, value_name = "LIST")]
     pub(crate) parts: Option<String>,
@@ -33,10 +34,16 @@ pub(crate) struct Cli {
 }
 
 /// Commands besides syncing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub(crate) enum Command {
     /// Re-run parts that failed or stopped heart-beating, up to `retry.max_attempts` with backoff.
     RetryFailed,
     /// Show the journal of the recent runs per part and the size of the local copy.
     Stats,
+    /// Show where a process instance stands, from the local copy: current node(s), every node visited with its
+    /// times and actors, sub-flows under the node that started them.
+    Trace {
+        /// The instance id as stored (ids of a category read from another source carry its name: `outing:7`).
+        instance_id: String,
+    },
 }

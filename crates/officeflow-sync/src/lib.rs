@@ -5,6 +5,7 @@
 //! officeflow-sync [--all] [--parts positions,tags,openids] [--wait] [--dry-run] [--config FILE] [--sandbox] [--json]
 //! officeflow-sync retry-failed [--wait]
 //! officeflow-sync stats
+//! officeflow-sync trace INSTANCE_ID [--json]
 //! ```
 //!
 //! Production: PostgreSQL (`storage.url`), the lock on Redis (`redis.url`) or else in that database, the platform
@@ -17,6 +18,7 @@
 mod cli;
 mod output;
 mod settings;
+mod trace_output;
 mod wiring;
 
 use std::process::ExitCode;
@@ -27,7 +29,7 @@ use crmsync_cli::exit::{self, Failure};
 use crmsync_jobs::lock::LockError;
 use crmsync_jobs::officeflow::{
     Part, ProgressFactory, SyncError, SyncMode, SyncRequest, officeflow_stats, parse_parts,
-    retry_failed, sync,
+    retry_failed, sync, trace_instance,
 };
 use crmsync_jobs::shutdown::Shutdown;
 
@@ -92,7 +94,7 @@ async fn async_run(cli: &Cli, settings: &Settings, parts: Vec<Part>) -> Result<(
     }
     let deps = &wired.deps;
     let lock = wiring::lock_settings(settings, cli.wait);
-    match cli.command {
+    match &cli.command {
         None => {
             let request = SyncRequest {
                 parts,
@@ -137,6 +139,30 @@ async fn async_run(cli: &Cli, settings: &Settings, parts: Vec<Part>) -> Result<(
             } else {
                 Err(Failure::job("a retried part failed again"))
             }
+        }
+        Some(Command::Trace { instance_id }) => {
+            let Some(flows) = &deps.flows else {
+                return Err(Failure::usage(
+                    "trace needs the flow tables; none are wired",
+                ));
+            };
+            let trace = trace_instance(flows.store.as_ref(), instance_id)
+                .await
+                .map_err(|e| Failure::job(format!("trace: {e}")))?
+                .ok_or_else(|| {
+                    Failure::job(format!(
+                        "no process instance {instance_id:?} in the local copy (run the processes part first)"
+                    ))
+                })?;
+            println!(
+                "{}",
+                if cli.common.json {
+                    output::json(&trace)
+                } else {
+                    trace_output::trace(&trace)
+                }
+            );
+            Ok(())
         }
         Some(Command::Stats) => {
             let stats = officeflow_stats(

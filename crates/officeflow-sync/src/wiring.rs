@@ -16,7 +16,7 @@ use crmsync_jobs::tracking::TrackOptions;
 use crmsync_officeflow::{OfficeflowClient, OfficeflowConfig};
 use crmsync_ports::LockStore;
 use crmsync_sandbox::officeflow::{
-    ApiFaultSchedule, EmulatorConfig, FlowSpec, OfficeflowEmulator, Org, OrgSpec,
+    ApiFaultSchedule, EmulatorConfig, FlowSpec, Flows, OfficeflowEmulator, Org, OrgSpec,
 };
 use crmsync_store::Database;
 use crmsync_store::memory::MemoryLockStore;
@@ -74,18 +74,40 @@ fn generate_flows(
     categories: &[&CategorySection],
     seed: u64,
 ) {
-    emulator.with_flows(|flows| {
-        for category in categories {
-            flows.generate(&FlowSpec {
-                category: category.name.clone(),
-                seed: seed ^ crmsync_sandbox::rng::stable_hash(&category.name),
-                ..FlowSpec::new(settings.sandbox.flows)
-            });
-        }
-        if settings.sandbox.mutations > 0 {
-            flows.advance(seed + 1, settings.sandbox.mutations);
-        }
-    });
+    emulator.with_flows(|flows| sandbox_flows(flows, settings, categories, seed));
+}
+
+/// The sandbox's flows of `categories`, seeded from `seed` and each category's name.
+fn sandbox_flows(
+    flows: &mut Flows,
+    settings: &Settings,
+    categories: &[&CategorySection],
+    seed: u64,
+) {
+    for category in categories {
+        flows.generate(&FlowSpec {
+            category: category.name.clone(),
+            seed: seed ^ crmsync_sandbox::rng::stable_hash(&category.name),
+            ..FlowSpec::new(settings.sandbox.flows)
+        });
+    }
+    if settings.sandbox.mutations > 0 {
+        flows.advance(seed + 1, settings.sandbox.mutations);
+    }
+}
+
+/// The platform's organisation in the sandbox.
+fn sandbox_org(settings: &Settings) -> Org {
+    let spec = OrgSpec {
+        platforms: settings.sandbox.platforms.clone(),
+        seed: settings.sandbox.seed,
+        ..OrgSpec::new(settings.sandbox.users)
+    };
+    let mut org = Org::generate(&spec);
+    if settings.sandbox.mutations > 0 {
+        org.mutate(settings.sandbox.seed + 1, settings.sandbox.mutations);
+    }
+    org
 }
 
 fn client_config(section: &OfficeflowSection) -> OfficeflowConfig {
@@ -141,15 +163,7 @@ pub(crate) async fn wire(
     let mut source_configs: Vec<(String, OfficeflowConfig)> = Vec::new();
     let (client_settings, database, locks): (OfficeflowConfig, Database, Arc<dyn LockStore>) =
         if sandbox {
-            let spec = OrgSpec {
-                platforms: settings.sandbox.platforms.clone(),
-                seed: settings.sandbox.seed,
-                ..OrgSpec::new(settings.sandbox.users)
-            };
-            let mut org = Org::generate(&spec);
-            if settings.sandbox.mutations > 0 {
-                org.mutate(settings.sandbox.seed + 1, settings.sandbox.mutations);
-            }
+            let org = sandbox_org(settings);
             let emulator = OfficeflowEmulator::start(org, EmulatorConfig::default())
                 .await
                 .map_err(|e| Failure::job(format!("cannot start the Officeflow emulator: {e}")))?;
@@ -269,4 +283,31 @@ pub(crate) async fn wire(
         progress,
     };
     Ok(Wired { deps, emulators })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::ProcessesSection;
+
+    /// The instance `cargo xtask demo` traces (`xtask/src/demo.rs`).
+    const DEMO_TRACE_ID: &str = "pi-0000112";
+
+    #[test]
+    fn the_demo_traces_an_office_flow_with_a_sub_flow_and_a_revert() {
+        let settings = Settings::default();
+        let org = sandbox_org(&settings);
+        let mut flows = Flows::new(0, org.usernames());
+        let categories = ProcessesSection::default().categories(true);
+        let office: Vec<&CategorySection> = categories
+            .iter()
+            .filter(|c| c.source == PLATFORM_SOURCE)
+            .collect();
+        sandbox_flows(&mut flows, &settings, &office, settings.sandbox.seed);
+        let candidates = flows.instances_with_sub_flow_and_revert("office");
+        assert!(
+            candidates.iter().any(|id| id == DEMO_TRACE_ID),
+            "the demo's instance must have a sub-flow and a revert; candidates: {candidates:?}"
+        );
+    }
 }

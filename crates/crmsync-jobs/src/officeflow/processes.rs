@@ -8,6 +8,7 @@
 //! (see [`crmsync_domain::flow::Flow`]). Only records that differ from the stored ones are written.
 
 mod run;
+mod trace;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -17,7 +18,11 @@ use crmsync_domain::flow::{
 use crmsync_domain::org::OrgRecordError;
 use serde::Serialize;
 
+pub use crmsync_domain::flow::{
+    Actor, CurrentNode, NodeVisit, TaskKind, TaskStatus, Trace, VisitOutcome,
+};
 pub use run::{FlowCategory, FlowDeps, MARK_PROCESSES_PREFIX};
+pub use trace::{MAX_SUB_FLOW_DEPTH, trace_instance};
 
 /// Everything a run listed for one category, validated, one record per id, grouped by instance.
 #[derive(Debug, Clone, Default)]

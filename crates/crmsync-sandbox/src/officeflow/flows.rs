@@ -188,7 +188,10 @@ enum Outcome {
 /// The process engine of every category an emulator serves.
 #[derive(Debug, Clone)]
 pub struct Flows {
+    /// The latest time handed out.
     clock: i64,
+    /// The time of the instance being simulated.
+    now: i64,
     next_id: u64,
     rng: Rng,
     users: Vec<String>,
@@ -197,12 +200,15 @@ pub struct Flows {
 
 /// The first change time of the engine: 2025-11-14T00:00:00Z in milliseconds.
 const EPOCH_MS: i64 = 1_763_078_400_000;
+/// Generated instances start within this many milliseconds after the epoch (90 days).
+const HISTORY_MS: usize = 90 * 86_400_000;
 
 impl Flows {
     /// An engine with no instance, whose tasks go to `users` (usernames).
     pub fn new(seed: u64, users: Vec<String>) -> Self {
         Self {
             clock: EPOCH_MS,
+            now: EPOCH_MS,
             next_id: 0,
             rng: Rng::new(seed ^ 0x0f10_75ee_d000_0004),
             users,
@@ -214,6 +220,7 @@ impl Flows {
     pub fn generate(&mut self, spec: &FlowSpec) {
         self.rng = Rng::new(spec.seed ^ 0x0f10_75ee_d000_0004);
         for _ in 0..spec.instances {
+            self.now = EPOCH_MS + self.rng.below(HISTORY_MS) as i64;
             let stop = self.rng.chance(spec.running_percent);
             self.start(&spec.category, None, None, stop);
         }
@@ -234,12 +241,14 @@ impl Flows {
                     .collect();
                 running.sort();
                 for id in running {
+                    self.now = self.clock;
                     if self.rng.chance(10) {
                         let stop_after = !self.rng.chance(40);
                         self.run(&category, &id, stop_after);
                     }
                 }
                 for _ in 0..3 {
+                    self.now = self.clock;
                     self.start(&category, None, None, true);
                 }
             }
@@ -283,9 +292,16 @@ impl Flows {
             .collect()
     }
 
+    /// The next instant of the instance being simulated (and of the engine, when it is the latest).
     fn tick(&mut self) -> i64 {
-        self.clock += 1;
-        self.clock
+        self.now += 1;
+        self.clock = self.clock.max(self.now);
+        self.now
+    }
+
+    /// People take a while: ten minutes to two days pass.
+    fn wait(&mut self) {
+        self.now += 600_000 + self.rng.below(2 * 86_400_000) as i64;
     }
 
     fn fresh_id(&mut self, prefix: &str) -> String {
@@ -657,6 +673,7 @@ impl Flows {
                 return Outcome::Stay;
             }
         }
+        self.wait();
         let outcome = if stage == 0 {
             Outcome::Pass
         } else {
