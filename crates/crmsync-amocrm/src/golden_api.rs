@@ -61,3 +61,63 @@ fn documented_events_give_their_stage_change_and_string_ids() {
     assert_eq!(page.items[1].value_after[0]["note"]["id"], 42743871);
     assert_eq!(page.next.as_deref(), Some("/api/v4/events?limit=2&page=2"));
 }
+
+#[test]
+fn documented_notes_of_every_type_decode_into_their_typed_params() {
+    use crate::notes::{AddedNote, AmoNote, NoteParams};
+    let page = hal_page::<AmoNote>(
+        "GET /api/v4/leads/notes",
+        "notes",
+        golden!("notes_page.json"),
+    )
+    .unwrap();
+    let types: Vec<&str> = page.items.iter().map(|n| n.params.note_type()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "common",
+            "call_in",
+            "service_message",
+            "geolocation",
+            "sms_out",
+            "message_cashier",
+            "attachment"
+        ]
+    );
+    assert!(
+        page.items
+            .iter()
+            .all(|n| !matches!(n.params, NoteParams::Other { .. }))
+    );
+    match &page.items[1].params {
+        NoteParams::CallIn(call) => {
+            assert_eq!(call.duration, 60);
+            assert_eq!(call.source, "onlinePBX");
+            assert_eq!(call.call_status, None);
+        }
+        other => panic!("expected a call, got {other:?}"),
+    }
+    match &page.items[3].params {
+        NoteParams::Geolocation { latitude, .. } => assert_eq!(latitude, "91.423146"),
+        other => panic!("expected a geolocation, got {other:?}"),
+    }
+    assert_eq!(page.items[0].entity_id, 167353);
+    let added = hal_page::<AddedNote>(
+        "POST /api/v4/leads/notes",
+        "notes",
+        golden!("notes_added.json"),
+    )
+    .unwrap();
+    assert_eq!(added.items[1].request_id.as_deref(), Some("1"));
+}
+
+#[test]
+fn a_documented_task_update_answer_names_the_task() {
+    let page = hal_page::<crate::rest::IdOnly>(
+        "PATCH /api/v4/tasks",
+        "tasks",
+        golden!("tasks_updated.json"),
+    )
+    .unwrap();
+    assert_eq!(page.items[0].id, 4745251);
+}

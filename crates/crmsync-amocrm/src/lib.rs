@@ -68,6 +68,7 @@ mod http;
 pub mod jwt;
 mod lenient;
 pub mod links;
+pub mod notes;
 pub mod platform;
 mod port;
 mod problem;
@@ -78,6 +79,7 @@ mod retry;
 pub mod settings;
 pub mod subscriptions;
 pub mod tags;
+pub mod tasks;
 pub mod webhook;
 
 pub use auth::{Credentials, OAuthApp, StoredTokens, TokenPair};

@@ -190,3 +190,72 @@ async fn tags_links_and_events_carry_every_documented_key() {
         "the emulator lacks documented keys: {gaps:?}"
     );
 }
+
+#[tokio::test]
+async fn notes_and_task_updates_carry_every_documented_key() {
+    let emulator = emulator(AmoCrmConfig::default()).await;
+    let mut gaps = Vec::new();
+    let lead = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads",
+        Some(json!([{ "name": "Lead" }])),
+    )
+    .await["_embedded"]["leads"][0]["id"]
+        .clone();
+    let documented = golden("notes_page.json");
+    let items: Vec<Value> = documented["_embedded"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| json!({ "entity_id": lead, "note_type": n["note_type"], "params": n["params"] }))
+        .collect();
+    let added = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/notes",
+        Some(Value::Array(items)),
+    )
+    .await;
+    missing(
+        &golden("notes_added.json"),
+        &added,
+        "notes_added",
+        &mut gaps,
+    );
+    let listed = raw(&emulator, "GET", "/api/v4/leads/notes?limit=7", None).await;
+    missing(&documented, &listed, "notes_page", &mut gaps);
+    for (doc, emu) in documented["_embedded"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(listed["_embedded"]["notes"].as_array().unwrap())
+    {
+        missing(doc, emu, "notes_page.note", &mut gaps);
+    }
+    let task = raw(
+        &emulator,
+        "POST",
+        "/api/v4/tasks",
+        Some(json!([{ "text": "Call", "complete_till": 1_900_000_000 }])),
+    )
+    .await["_embedded"]["tasks"][0]["id"]
+        .clone();
+    let updated = raw(
+        &emulator,
+        "PATCH",
+        "/api/v4/tasks",
+        Some(json!([{ "id": task, "is_completed": true, "result": { "text": "Done" } }])),
+    )
+    .await;
+    missing(
+        &golden("tasks_updated.json"),
+        &updated,
+        "tasks_updated",
+        &mut gaps,
+    );
+    assert!(
+        gaps.is_empty(),
+        "the emulator lacks documented keys: {gaps:?}"
+    );
+}
