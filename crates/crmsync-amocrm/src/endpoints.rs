@@ -38,6 +38,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     e(
         "GET",
+        "/api/v4/account",
+        "`account`",
+        "`account()->getCurrent`",
+    ),
+    e("GET", "/api/v4/users", "`users`", "`users()->get`"),
+    e(
+        "GET",
         "/api/v4/leads",
         "`list_leads`, `all_leads`, `stream_leads`",
         "`leads()->get`",
@@ -52,7 +59,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     e(
         "PATCH",
         "/api/v4/leads",
-        "`update_leads`",
+        "`update_leads`, `tag_entities`",
         "`leads()->update`",
     ),
     e(
@@ -82,7 +89,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     e(
         "PATCH",
         "/api/v4/contacts",
-        "`update_contacts`",
+        "`update_contacts`, `tag_entities`",
         "`contacts()->update`",
     ),
     e(
@@ -106,7 +113,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     e(
         "PATCH",
         "/api/v4/companies",
-        "`update_companies`",
+        "`update_companies`, `tag_entities`",
         "`companies()->update`",
     ),
     e(
@@ -116,17 +123,126 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "`tasks()->get`",
     ),
     e("POST", "/api/v4/tasks", "`add_tasks`", "`tasks()->add`"),
+    e("GET", "/api/v4/tasks/{id}", "`task`", "`tasks()->getOne`"),
+    e(
+        "PATCH",
+        "/api/v4/tasks",
+        "`update_tasks`, `complete_tasks`",
+        "`tasks()->update`",
+    ),
+    e(
+        "PATCH",
+        "/api/v4/tasks/{id}",
+        "`update_task`, `complete_task`",
+        "`tasks()->updateOne`",
+    ),
     e(
         "GET",
         "/api/v4/{entity}/notes",
-        "`list_notes`, `all_notes`",
+        "`list_notes`, `all_notes`, `entity_notes`, `all_entity_notes`",
         "`notes($entity)->get`",
     ),
     e(
         "POST",
         "/api/v4/{entity}/notes",
-        "`add_notes`",
+        "`add_notes`, `add_typed_notes`",
         "`notes($entity)->add`",
+    ),
+    e(
+        "PATCH",
+        "/api/v4/{entity}/notes",
+        "`update_notes`",
+        "`notes($entity)->update`",
+    ),
+    e(
+        "GET",
+        "/api/v4/{entity}/notes/{id}",
+        "`note`",
+        "`notes($entity)->getOne`",
+    ),
+    e(
+        "PATCH",
+        "/api/v4/{entity}/notes/{id}",
+        "`update_note`",
+        "`notes($entity)->updateOne`",
+    ),
+    e(
+        "GET",
+        "/api/v4/{entity}/{id}/notes",
+        "`notes_of`",
+        "`notes($entity)->getByParentId`",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/{id}/notes",
+        "`add_notes_to`",
+        "`notes($entity)->add` (entity in the body)",
+    ),
+    e(
+        "GET",
+        "/api/v4/{entity}/tags",
+        "`list_tags`, `all_tags`",
+        "`tags($entity)->get`",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/tags",
+        "`add_tags`",
+        "`tags($entity)->add`",
+    ),
+    e(
+        "GET",
+        "/api/v4/{entity}/links",
+        "`list_links`",
+        "`links($entity)->get`",
+    ),
+    e(
+        "GET",
+        "/api/v4/{entity}/{id}/links",
+        "`links_of`",
+        "`leads()->getLinks` (and contacts, companies)",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/link",
+        "`link`",
+        "`links($entity)->add`",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/unlink",
+        "`unlink`",
+        "`links($entity)->delete`",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/{id}/link",
+        "`link_one`",
+        "`leads()->link` (and contacts, companies)",
+    ),
+    e(
+        "POST",
+        "/api/v4/{entity}/{id}/unlink",
+        "`unlink_one`",
+        "`leads()->unlink` (and contacts, companies)",
+    ),
+    e(
+        "GET",
+        "/api/v4/events",
+        "`list_events`, `all_events`, `stream_events`",
+        "`events()->get`",
+    ),
+    e(
+        "GET",
+        "/api/v4/events/{id}",
+        "`get_event`",
+        "`events()->getOne`",
+    ),
+    e(
+        "GET",
+        "/api/v4/events/types",
+        "`event_types`",
+        "`eventTypes()->get`",
     ),
     e(
         "GET",
@@ -140,6 +256,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "`custom_fields`",
         "`customFields($entity)->get`",
     ),
+    e("GET", "/api/v4/webhooks", "`webhooks`", "`webhooks()->get`"),
     e(
         "POST",
         "/api/v4/webhooks",
@@ -157,9 +274,6 @@ pub const ENDPOINTS: &[Endpoint] = &[
 /// PHP SDK services the client does not cover yet.
 pub const NOT_COVERED: &[&str] = &[
     "`roles()`",
-    "`tags($entity)`",
-    "`links($entity)`",
-    "`events()`",
     "`unsorted()`",
     "`catalogs()`",
     "`catalogElements()`",
@@ -172,7 +286,6 @@ pub const NOT_COVERED: &[&str] = &[
     "`statuses($pipeline)` writes",
     "`pipelines()` writes",
     "`customFields($entity)` writes",
-    "`webhooks()->get`",
     "`entitySubscriptions()`",
     "`widgets()`",
     "`calls()`",

@@ -16,16 +16,20 @@
 //! ```
 
 mod account;
+mod catalogs;
 mod entities;
+mod eventlog;
 mod fields;
 pub mod fixture;
 mod http;
 mod http_account;
+mod http_relations;
 mod input;
 pub mod jwt;
 mod listing;
 mod model;
 pub mod oauth;
+mod relations;
 mod render;
 pub mod routes;
 mod state;
