@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
+use crmsync_ports::body::{BodyError, read_capped};
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -280,21 +281,12 @@ impl Http {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(128).collect());
-        let limit = self.max_body;
-        if response.content_length().is_some_and(|len| len > limit) {
-            return Err(SendError::TooLarge { limit });
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let body = read_capped(&mut response, self.max_body)
             .await
-            .map_err(|e| SendError::Lost(describe(&e)))?
-        {
-            if u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX) > limit {
-                return Err(SendError::TooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
+            .map_err(|e| match e {
+                BodyError::TooLarge { limit } => SendError::TooLarge { limit },
+                BodyError::Transport(e) => SendError::Lost(describe(&e)),
+            })?;
         Ok(RawResponse {
             status,
             body,

@@ -87,14 +87,15 @@ async fn bench(
         None => sandbox::start_amocrm(None, rate, FaultPlan::none()).await?,
     };
     let storage = Database::open(&format!("sqlite:{}", dir.join("store.sqlite").display())).await?;
-    let crm = AmoCrmSettings {
-        base_url: emulator.base_url(),
-        long_lived_token: SANDBOX_TOKEN.into(),
-        rate_limit_per_s: rate.min(7),
-        ..AmoCrmSettings::default()
-    }
-    .client(storage.key_values(), "ident-bench")
-    .await?;
+    let crm = ident_sync::app::crm_client(
+        &AmoCrmSettings {
+            base_url: emulator.base_url(),
+            long_lived_token: SANDBOX_TOKEN.into(),
+            rate_limit_per_s: rate.min(7),
+            ..AmoCrmSettings::default()
+        },
+        storage.key_values(),
+    )?;
     Ok(Bench {
         emulator,
         crm,

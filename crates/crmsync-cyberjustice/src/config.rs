@@ -36,7 +36,13 @@ pub struct CyberJusticeConfig {
     pub backoff_max_ms: u64,
     /// Monitored cases asked for per page (1–500).
     pub page_size: u32,
+    /// The largest answer read, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`], 16 MiB; a page of 500
+    /// monitored cases is about 0.1 MiB); a larger one fails the call with `MonitorError::ResponseTooLarge`.
+    pub max_response_bytes: u64,
 }
+
+/// The default cap on an answer's size: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Default for CyberJusticeConfig {
     fn default() -> Self {
@@ -49,6 +55,7 @@ impl Default for CyberJusticeConfig {
             backoff_initial_ms: 500,
             backoff_max_ms: 30_000,
             page_size: 100,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -64,6 +71,7 @@ impl std::fmt::Debug for CyberJusticeConfig {
             .field("backoff_initial_ms", &self.backoff_initial_ms)
             .field("backoff_max_ms", &self.backoff_max_ms)
             .field("page_size", &self.page_size)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -98,6 +106,13 @@ impl CyberJusticeConfig {
         self.max_retries = max_retries;
         self.backoff_initial_ms = u64::try_from(initial.as_millis()).unwrap_or(u64::MAX);
         self.backoff_max_ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// The same settings with another cap on an answer's size.
+    #[must_use]
+    pub fn with_max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -140,6 +155,9 @@ impl CyberJusticeConfig {
         }
         if !(1..=500).contains(&self.page_size) {
             return Err(invalid("page_size", "must be between 1 and 500"));
+        }
+        if self.max_response_bytes == 0 {
+            return Err(invalid("max_response_bytes", "must be at least 1"));
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crmsync_ports::MonitorError;
+use crmsync_ports::body::{BodyError, read_capped};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -49,6 +50,7 @@ pub(crate) struct Transport {
     max_retries: u32,
     backoff_initial: Duration,
     backoff_max: Duration,
+    max_body: u64,
     pub(crate) counters: Arc<Counters>,
 }
 
@@ -88,6 +90,7 @@ impl Transport {
             max_retries: config.max_retries,
             backoff_initial: config.backoff_initial(),
             backoff_max: config.backoff_max(),
+            max_body: config.max_response_bytes,
             counters: Arc::default(),
         })
     }
@@ -116,6 +119,7 @@ impl Transport {
                 Attempt::Answered(answer) => {
                     return Err(problem::to_error(answer.status.as_u16(), &answer.body));
                 }
+                Attempt::Failed(error) => return Err(error),
                 Attempt::Retryable { error, wait } => (error, wait),
             };
             if attempt >= self.max_retries {
@@ -141,15 +145,21 @@ impl Transport {
         if let Some(body) = &call.body {
             request = request.json(body);
         }
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(response) => response,
             Err(error) => return Attempt::transport(&error),
         };
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let body = match response.bytes().await {
-            Ok(bytes) => bytes.to_vec(),
-            Err(error) => return Attempt::transport(&error),
+        let body = match read_capped(&mut response, self.max_body).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge { limit }) => {
+                return Attempt::Failed(MonitorError::ResponseTooLarge {
+                    context: format!("{} {}", call.method, call.path),
+                    limit,
+                });
+            }
+            Err(BodyError::Transport(error)) => return Attempt::transport(&error),
         };
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Attempt::Retryable {
@@ -180,6 +190,8 @@ impl Transport {
 
 enum Attempt {
     Answered(Answer),
+    /// Failed in a way another attempt cannot fix.
+    Failed(MonitorError),
     Retryable {
         error: MonitorError,
         wait: Option<Duration>,

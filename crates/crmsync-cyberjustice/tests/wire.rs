@@ -303,3 +303,60 @@ async fn retries_run_out_into_a_server_error() {
     assert_eq!(client.requests_sent(), 3);
     emulator.shutdown().await;
 }
+
+fn monitored(count: u32) -> CyberJusticeFixture {
+    CyberJusticeFixture {
+        cases: catalogue(count),
+        monitored: (1..=count)
+            .map(|i| FixtureMonitored {
+                case_number: case(i),
+                added_at: 1_799_000_000,
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_a_typed_error_and_not_retried() {
+    let emulator = emulator(monitored(40), 500, None).await;
+    let mut settings = config(&emulator).with_max_response_bytes(1024);
+    settings.page_size = 40;
+    let small = CyberJusticeClient::new(settings).unwrap();
+    let error = small.list_monitored(1).await.unwrap_err();
+    assert_eq!(
+        error,
+        MonitorError::ResponseTooLarge {
+            context: "GET /api/v1/monitoring/cases".into(),
+            limit: 1024
+        }
+    );
+    assert_eq!(error.kind(), "response_too_large");
+    assert!(!error.is_transient());
+    assert_eq!(
+        small.requests_sent(),
+        1,
+        "a body over the cap is not asked for again"
+    );
+    let page = CyberJusticeClient::new(config(&emulator))
+        .unwrap()
+        .list_monitored(1)
+        .await
+        .unwrap();
+    assert!(!page.items.is_empty());
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_full_500_case_page_fits_the_default_limit() {
+    let emulator = emulator(monitored(500), 500, None).await;
+    let mut settings = config(&emulator);
+    settings.page_size = 500;
+    assert_eq!(
+        settings.max_response_bytes,
+        crmsync_cyberjustice::DEFAULT_MAX_RESPONSE_BYTES
+    );
+    let client = CyberJusticeClient::new(settings).unwrap();
+    let page = client.list_monitored(1).await.unwrap();
+    assert_eq!(page.items.len(), 500);
+    emulator.shutdown().await;
+}

@@ -22,7 +22,7 @@ mod settings;
 pub use apply::{apply, count_planned, skips};
 pub use error::ReceptionSyncError;
 pub use overlay::Overlay;
-pub use patients::sync_patients;
+pub use patients::{PatientPlan, plan_patients, sync_patients};
 pub use plan::{
     Action, BatchInput, ContactPlan, ContactRef, Decision, MatchLevel, Plan, SkipReason,
     contact_of, deal_fields, plan,

@@ -5,6 +5,7 @@ use std::hash::BuildHasher;
 use std::time::Duration;
 
 use crmsync_ports::ServiceError;
+use crmsync_ports::body::{BodyError, read_capped};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use crate::config::{ConfigError, ServiceConfig};
 
 /// The largest answer read; a longer one is a protocol error.
-pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+pub const MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 
 const BACKOFF_CAP: Duration = Duration::from_secs(10);
 
@@ -125,22 +126,16 @@ impl JsonClient {
             Err(error) => return Attempt::Retry(transport(&error)),
         };
         let status = response.status();
-        let mut bytes = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                        return Attempt::Fatal(ServiceError::Protocol {
-                            service: self.service,
-                            reason: format!("the answer exceeds {MAX_RESPONSE_BYTES} bytes"),
-                        });
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(error) => return Attempt::Retry(transport(&error)),
+        let bytes = match read_capped(&mut response, MAX_RESPONSE_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge { limit }) => {
+                return Attempt::Fatal(ServiceError::Protocol {
+                    service: self.service,
+                    reason: format!("the answer exceeds {limit} bytes"),
+                });
             }
-        }
+            Err(BodyError::Transport(error)) => return Attempt::Retry(transport(&error)),
+        };
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             return Attempt::Retry(format!("HTTP {}", status.as_u16()));
         }

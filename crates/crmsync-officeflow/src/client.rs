@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use crmsync_domain::org::{Department, OrgUser, RemotePosition, RemoteTag, TagGroup, UserOpenIds};
+use crmsync_ports::body::{BodyError, read_capped};
 use crmsync_ports::{OrgPage, OrgSource, SourceError};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::StatusCode;
@@ -174,7 +175,7 @@ impl OfficeflowClient {
     ) -> Result<T, Failure> {
         self.limiter.until_ready().await;
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let response = request
+        let mut response = request
             .send()
             .await
             .map_err(|e| transport_error(endpoint, e))?;
@@ -208,10 +209,14 @@ impl OfficeflowClient {
             }
             .into());
         }
-        let body = response
-            .bytes()
+        let body = read_capped(&mut response, self.config.max_response_bytes)
             .await
-            .map_err(|e| transport_error(endpoint, e))?;
+            .map_err(|e| match e {
+                BodyError::TooLarge { limit } => {
+                    OfficeflowError::ResponseTooLarge { endpoint, limit }.into()
+                }
+                BodyError::Transport(e) => transport_error(endpoint, e),
+            })?;
         let head: wire::Status =
             serde_json::from_slice(&body).map_err(|e| protocol(endpoint, &e))?;
         match verdict(head.errcode) {

@@ -29,6 +29,9 @@ pub struct OfficeflowConfig {
     pub backoff_max: Duration,
     /// Records asked for per page (1 to 10 000).
     pub page_size: u32,
+    /// The largest answer read, in bytes; a larger one fails the call with
+    /// [`OfficeflowError::ResponseTooLarge`] and is not retried.
+    pub max_response_bytes: u64,
 }
 
 impl OfficeflowConfig {
@@ -38,6 +41,8 @@ impl OfficeflowConfig {
     pub const DEFAULT_PAGE_SIZE: u32 = 5_000;
     /// Largest page the platform serves.
     pub const MAX_PAGE_SIZE: u32 = 10_000;
+    /// Default cap on an answer: 64 MiB (a full page of 10 000 users is about 4 MiB).
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
     /// Settings for `base_url` with the app's credentials and default limits.
     pub fn new(
@@ -56,6 +61,7 @@ impl OfficeflowConfig {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             page_size: Self::DEFAULT_PAGE_SIZE,
+            max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -81,6 +87,9 @@ impl OfficeflowConfig {
         }
         if self.page_size == 0 || self.page_size > Self::MAX_PAGE_SIZE {
             return invalid("page_size", "must be between 1 and 10000");
+        }
+        if self.max_response_bytes == 0 {
+            return invalid("max_response_bytes", "must be at least 1");
         }
         if self.backoff_max < self.backoff_base {
             return invalid("backoff_max", "must not be shorter than backoff_base");

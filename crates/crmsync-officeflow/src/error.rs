@@ -139,6 +139,14 @@ pub enum OfficeflowError {
         /// What was wrong.
         reason: String,
     },
+    /// The answer was larger than the client's limit and was not read to the end.
+    #[error("{endpoint}: the answer exceeded the {limit}-byte response limit")]
+    ResponseTooLarge {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// Every retry failed.
     #[error("gave up after {attempts} attempts; last error: {last}")]
     GaveUp {
@@ -178,6 +186,10 @@ impl From<OfficeflowError> for SourceError {
             OfficeflowError::Protocol { endpoint, reason } => Self::Protocol {
                 endpoint: endpoint.to_owned(),
                 reason,
+            },
+            OfficeflowError::ResponseTooLarge { endpoint, limit } => Self::ResponseTooLarge {
+                endpoint: endpoint.to_owned(),
+                limit,
             },
             OfficeflowError::GaveUp { attempts, last } => Self::Unavailable {
                 attempts,

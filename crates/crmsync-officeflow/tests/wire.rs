@@ -380,3 +380,63 @@ async fn transport_faults_from_the_shared_layer_are_retried() {
         "a dropped connection, a gateway page, a hang past the timeout and a 500, then success"
     );
 }
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_a_typed_error_and_not_retried() {
+    let emulator = emulator(200).await;
+    let small = OfficeflowClient::new(OfficeflowConfig {
+        page_size: 200,
+        max_response_bytes: 4096,
+        ..config(&emulator)
+    })
+    .unwrap();
+    small.platforms().await.unwrap();
+    let before = emulator.requests();
+    let error = small.users(None, None).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            SourceError::ResponseTooLarge { endpoint, limit: 4096 } if endpoint == "user/list"
+        ),
+        "{error}"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(
+        emulator.requests() - before,
+        1,
+        "the page is asked for once, not retried"
+    );
+    let direct = small
+        .get::<serde_json::Value>("user/list", &[("limit", "200".to_owned())])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        direct,
+        OfficeflowError::ResponseTooLarge {
+            endpoint: "user/list",
+            limit: 4096
+        }
+    );
+    assert_eq!(
+        client(&emulator)
+            .users(None, None)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        37
+    );
+}
+
+#[tokio::test]
+async fn a_full_10000_user_page_fits_the_default_limit() {
+    let emulator = emulator(10_000).await;
+    let full = OfficeflowClient::new(OfficeflowConfig {
+        page_size: OfficeflowConfig::MAX_PAGE_SIZE,
+        max_response_bytes: OfficeflowConfig::DEFAULT_MAX_RESPONSE_BYTES,
+        ..config(&emulator)
+    })
+    .unwrap();
+    let page = full.users(None, None).await.unwrap();
+    assert_eq!(page.items.len(), 10_000);
+}

@@ -44,6 +44,19 @@ pub enum StoreError {
     /// A journal entry does not allow the requested change.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// A write carried the fence of a lock lease that a newer holder has replaced (the lease was lost); nothing
+    /// was written.
+    #[error(
+        "write refused: fence {fence} of {scope} is older than fence {newest}, which has written since (the lock was lost)"
+    )]
+    Fenced {
+        /// What the fence guards (the lock key, `officeflow:sync`).
+        scope: String,
+        /// The fence the refused write carried.
+        fence: u64,
+        /// The newest fence that has written.
+        newest: u64,
+    },
 }
 
 impl StoreError {

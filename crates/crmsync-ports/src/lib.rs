@@ -3,9 +3,13 @@
 //! A job never names an adapter. It takes `&dyn ProcessStore`, `&dyn LockStore` and so on, and a binary decides
 //! whether those are PostgreSQL, Redis, SQLite or in-memory. With the `mocks` feature every port also has a
 //! [mockall](https://docs.rs/mockall) mock (`MockProcessStore`, `MockLockStore`, ...) for unit tests of `apply`.
+//! With the `http` feature, `body::read_capped` reads an HTTP response body under a size cap for every HTTP
+//! adapter.
 
 mod amonition;
 mod audit;
+#[cfg(feature = "http")]
+pub mod body;
 mod coupon_store;
 mod crm;
 mod error;

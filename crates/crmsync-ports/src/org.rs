@@ -1,5 +1,7 @@
 //! `OrgSource` (the office platform's organisation, read page by page) and `OrgStore` (its local copy).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use crmsync_domain::org::{
     Department, OrgUser, Position, PositionEvent, PositionMember, RemotePosition, RemoteTag, Tag,
@@ -61,6 +63,14 @@ pub enum SourceError {
         endpoint: String,
         /// What was wrong with the answer.
         reason: String,
+    },
+    /// An answer was larger than the client's limit and was not read to the end.
+    #[error("the office platform's answer to {endpoint} exceeded the {limit}-byte response limit")]
+    ResponseTooLarge {
+        /// The endpoint asked.
+        endpoint: String,
+        /// The limit in bytes.
+        limit: u64,
     },
 }
 
@@ -199,12 +209,20 @@ pub struct OrgCounts {
 
 /// The local copy of the organisation.
 ///
-/// Every `write_*` call runs in one transaction and returns how many rows it changed; adding a row that
-/// exists already, or removing one that does not, changes nothing and is not an error, so a batch can be
-/// replayed after a crash.
+/// Every `write_*` call (and [`set_sync_mark`](Self::set_sync_mark)) runs in one transaction and returns how many
+/// rows it changed; adding a row that exists already, or removing one that does not, changes nothing and is not
+/// an error, so a batch can be replayed after a crash.
+///
+/// Writes through [`fenced`](Self::fenced) carry the fencing number of the lock lease their run holds: a write
+/// whose fence is older than one that has already written is refused with [`StoreError::Fenced`] and changes
+/// nothing, so a run that lost its lease cannot overwrite what the newer holder wrote.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OrgStore: Send + Sync {
+    /// The same tables, with every write carrying `fence` (the fence of the `officeflow:sync` lease); the fence
+    /// is checked and recorded in the write's own transaction.
+    fn fenced(&self, fence: u64) -> Arc<dyn OrgStore>;
+
     /// Every department, by id.
     async fn departments(&self) -> Result<Vec<Department>, StoreError>;
 

@@ -6,6 +6,9 @@ use crmsync_ports::OrgStore;
 
 use crate::{Database, StorageUrlError, Stores};
 
+/// The scope of the fences that guard the organisation tables: the key of the lock `officeflow-sync` runs under.
+pub(crate) const FENCE_SCOPE: &str = "officeflow:sync";
+
 /// The journal, sets and key-value store of `url` (see [`Stores::open`]) plus the organisation store on the
 /// same connection pool.
 pub async fn open_with_org(url: &str) -> Result<(Stores, Arc<dyn OrgStore>), StorageUrlError> {

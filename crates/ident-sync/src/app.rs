@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
-use crmsync_amocrm::AmoCrmClient;
-use crmsync_amocrm::settings::SettingsError;
+use crmsync_amocrm::settings::{AmoCrmSettings, SettingsError};
+use crmsync_amocrm::{AmoCrmClient, BatchPolicy};
 use crmsync_cli::backends::{self, BackendError, Backends};
 use crmsync_cli::config::{self, Validate};
 use crmsync_cli::exit::Failure;
@@ -18,7 +18,7 @@ use crmsync_jobs::reception_sync::{
 };
 use crmsync_jobs::shutdown::Shutdown;
 use crmsync_jobs::tracking::{RunError, Tracker};
-use crmsync_ports::{MisSource, NoProgress, ProcessStore, ReceptionLinkStore};
+use crmsync_ports::{KeyValueStore, MisSource, NoProgress, ProcessStore, ReceptionLinkStore};
 use crmsync_sandbox::FaultPlan;
 use crmsync_sandbox::amocrm::AmoCrmEmulator;
 use crmsync_sandbox::clinic::ClinicSpec;
@@ -156,6 +156,21 @@ fn point_at(config: &mut Config, emulator: &AmoCrmEmulator, files: &SandboxFiles
     f.contact_birthday = None;
 }
 
+/// The amoCRM client of a reception sync (OAuth tokens in `tokens`): contacts and deals are created and updated
+/// up to 250 per request, so a batch costs one request per kind (the client's default is amoCRM's suggested 50).
+pub fn crm_client(
+    amocrm: &AmoCrmSettings,
+    tokens: Arc<dyn KeyValueStore>,
+) -> Result<AmoCrmClient, SettingsError> {
+    Ok(amocrm
+        .builder(tokens, concat!("ident-sync/", env!("CARGO_PKG_VERSION")))?
+        .batch(BatchPolicy {
+            write_chunk: reception_sync::MAX_BATCH,
+            ..BatchPolicy::default()
+        })
+        .build()?)
+}
+
 /// Opens the IDENT database `url` names.
 pub async fn open_mis(url: &str) -> Result<Box<dyn MisSource>, Failure> {
     let lower = url.trim_start().to_ascii_lowercase();
@@ -191,13 +206,7 @@ async fn build(config: &Config, sandbox: bool) -> Result<Adapters, Failure> {
             BackendError::Config(e) => Failure::usage(e),
             other => Failure::job(other),
         })?;
-    let crm = config
-        .amocrm
-        .client(
-            backends.key_values.clone(),
-            concat!("ident-sync/", env!("CARGO_PKG_VERSION")),
-        )
-        .await
+    let crm = crm_client(&config.amocrm, backends.key_values.clone())
         .map_err(|e| Failure::usage(settings_error(e)))?;
     let mis = open_mis(config.mis.url.expose_secret()).await?;
     let links = backends.database.reception_links();

@@ -172,7 +172,9 @@ impl Validate for Config {
                 .parse::<croner::Cron>()
                 .map_err(|e| ConfigError::invalid(key, format!("is not a cron expression: {e}")))?;
         }
-        self.lock.validate()
+        let mut lock = self.lock.clone();
+        lock.or_key(DEFAULT_LOCK_KEY);
+        lock.validate()
     }
 }
 

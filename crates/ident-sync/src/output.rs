@@ -37,7 +37,7 @@ pub(crate) fn print_outcome(
                 "process_id": process,
                 "report": report,
                 "stopped": outcome.stopped,
-                "plans": outcome.plans,
+                "plans": outcome.plans.iter().map(plan_json).collect::<Vec<_>>(),
             })
         );
         return;
@@ -52,6 +52,48 @@ pub(crate) fn print_outcome(
     for plan in &outcome.plans {
         print!("{}", describe(plan));
     }
+}
+
+/// A plan as JSON: per decision the reception, its patient, funnel and what to do, by ids — never the content
+/// of a contact or deal (names, phones).
+pub(crate) fn plan_json(plan: &Plan) -> Value {
+    let decisions: Vec<Value> = plan
+        .decisions
+        .iter()
+        .map(|d| {
+            let action = match &d.action {
+                Action::Update { level, update } => {
+                    json!({ "kind": "update", "lead_id": update.id.0, "found_by": level })
+                }
+                Action::Unchanged { lead } => json!({ "kind": "unchanged", "lead_id": lead.0 }),
+                Action::Create {
+                    level,
+                    contact,
+                    deal,
+                } => {
+                    let (kind, contact_id) = match contact {
+                        ContactRef::Existing(c) => ("create_deal", Some(c.0)),
+                        ContactRef::New(_) => ("create_contact_and_deal", None),
+                    };
+                    json!({
+                        "kind": kind,
+                        "contact_id": contact_id,
+                        "found_by": level,
+                        "pipeline_id": deal.pipeline_id.map(|p| p.0),
+                        "status_id": deal.status_id.map(|s| s.0),
+                    })
+                }
+                Action::Skip(reason) => json!({ "kind": "skip", "reason": reason.to_string() }),
+            };
+            json!({
+                "reception_id": d.reception.0,
+                "patient_id": d.patient.map(|p| p.0),
+                "funnel": d.funnel,
+                "action": action,
+            })
+        })
+        .collect();
+    json!({ "decisions": decisions, "new_contacts": plan.contacts.len() })
 }
 
 /// A plan as text.

@@ -1,6 +1,8 @@
 //! Reception sync end to end: the generated clinic (SQLite and PostgreSQL) against the amoCRM emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -15,7 +17,6 @@ use crmsync_sandbox::clinic::{Clinic, ClinicSpec};
 use crmsync_sandbox::{FaultPlan, FaultRates};
 use crmsync_store::Database;
 use ident_sync::sandbox::{self, SANDBOX_TOKEN};
-use serde_json::Value;
 
 struct World {
     emulator: AmoCrmEmulator,
@@ -27,34 +28,25 @@ struct World {
     _dir: std::path::PathBuf,
 }
 
-fn temp_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "ident-sync-test-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 async fn world(mis_url: Option<String>, spec: ClinicSpec, faults: FaultPlan) -> World {
-    let dir = temp_dir();
+    let dir = support::temp_dir("sync");
     let url = mis_url.unwrap_or_else(|| format!("sqlite:{}", dir.join("ident.sqlite").display()));
     let (mis, clinic) = sandbox::create_clinic(&url, spec).await.unwrap();
     let emulator = sandbox::start_amocrm(None, 1_000, faults).await.unwrap();
     let storage = Database::open(&format!("sqlite:{}", dir.join("store.sqlite").display()))
         .await
         .unwrap();
-    let crm = AmoCrmSettings {
-        base_url: emulator.base_url(),
-        long_lived_token: SANDBOX_TOKEN.into(),
-        max_attempts: 6,
-        retry_base_delay_ms: 10,
-        request_timeout_ms: 1_000,
-        ..AmoCrmSettings::default()
-    }
-    .client(storage.key_values(), "ident-sync-test")
-    .await
+    let crm = ident_sync::app::crm_client(
+        &AmoCrmSettings {
+            base_url: emulator.base_url(),
+            long_lived_token: SANDBOX_TOKEN.into(),
+            max_attempts: 6,
+            retry_base_delay_ms: 10,
+            request_timeout_ms: 1_000,
+            ..AmoCrmSettings::default()
+        },
+        storage.key_values(),
+    )
     .unwrap();
     World {
         emulator,
@@ -91,61 +83,19 @@ impl World {
         let dump = self.emulator.dump();
         let mut per_reception: HashMap<i64, usize> = HashMap::new();
         for lead in &dump.leads {
-            let id = reception_id(lead).unwrap();
+            let id = support::reception_id(lead).unwrap();
             *per_reception.entry(id).or_default() += 1;
         }
         (per_reception, dump.leads.len(), dump.contacts.len())
     }
 
     fn valid_receptions(&self) -> HashSet<i64> {
-        let bad: HashSet<i64> = self.clinic.bad_reception_ids().into_iter().collect();
-        let unusable: HashSet<i64> = self
-            .clinic
-            .persons
-            .iter()
-            .filter(|p| {
-                [&p.phone, &p.mobile_phone]
-                    .into_iter()
-                    .flatten()
-                    .all(|ph| crmsync_domain::Phone::parse(ph).is_err())
-                    || crmsync_domain::reception::parse_birthday(p.birthday.as_deref()).is_err()
-            })
-            .map(|p| p.id)
-            .collect();
-        self.clinic
-            .receptions
-            .iter()
-            .filter(|r| !bad.contains(&r.id))
-            .filter(|r| r.patient_id.is_some_and(|p| !unusable.contains(&p)))
-            .map(|r| r.id)
-            .collect()
+        support::valid_receptions(&self.clinic)
     }
 
     fn patients_with_phone(&self) -> usize {
-        let valid = self.valid_receptions();
-        self.clinic
-            .receptions
-            .iter()
-            .filter(|r| valid.contains(&r.id))
-            .filter_map(|r| r.patient_id)
-            .collect::<HashSet<_>>()
-            .len()
+        support::synced_patients(&self.clinic).len()
     }
-}
-
-fn reception_id(lead: &Value) -> Option<i64> {
-    lead.get("custom_fields_values")?
-        .as_array()?
-        .iter()
-        .find(|f| f.get("field_id").and_then(Value::as_i64) == Some(26))?
-        .get("values")?
-        .get(0)?
-        .get("value")
-        .and_then(|v| {
-            v.as_str()
-                .and_then(|s| s.parse().ok())
-                .or_else(|| v.as_i64())
-        })
 }
 
 async fn first_then_nothing(mis_url: Option<String>) {
@@ -165,10 +115,40 @@ async fn first_then_nothing(mis_url: Option<String>) {
     );
     assert!(first.errors >= 5, "the bad rows are counted: {first}");
     assert!(first.primary > 0 && first.secondary > 0, "{first}");
+    support::assert_one_deal_per_reception_one_contact_per_patient(&w.emulator.dump(), &w.clinic);
     let (per_reception, leads, contacts) = w.state();
     assert_eq!(leads, valid.len());
     assert!(per_reception.values().all(|n| *n == 1));
     assert_eq!(contacts, w.patients_with_phone());
+    let dump = w.emulator.dump();
+    let linked: HashSet<i64> = dump
+        .links
+        .iter()
+        .filter(|l| l.from_entity == "leads" && l.to_entity == "contacts")
+        .map(|l| l.from_id)
+        .collect();
+    assert_eq!(linked.len(), leads, "every deal names its contact");
+    let stats = w.emulator.stats();
+    let posts: HashMap<&str, u64> = stats
+        .routes
+        .iter()
+        .filter(|(route, _)| route.starts_with("POST "))
+        .map(|(route, r)| (route.as_str(), r.requests))
+        .collect();
+    assert!(
+        posts.keys().all(|route| [
+            "POST /api/v4/contacts",
+            "POST /api/v4/leads",
+            "POST /api/v4/leads/complex"
+        ]
+        .contains(route)),
+        "contacts are linked inside the deal create, never by a request of their own: {posts:?}"
+    );
+    assert!(
+        posts.values().sum::<u64>() <= 2 * first.batches,
+        "at most one contact and one deal request per batch of 250: {posts:?}, {} batches",
+        first.batches
+    );
 
     w.emulator.reset_request_stats();
     let second = w.run().await.unwrap().report;
@@ -239,13 +219,13 @@ async fn under_injected_faults_the_end_state_equals_the_clean_run() {
     assert_eq!(state, clean_state);
     assert_eq!((leads, contacts), (clean_leads, clean_contacts));
     assert!(faulty.emulator.stats().faults_total() > 0);
-    let (open_receptions, _) = faulty
+    let open = faulty
         .storage
         .reception_links()
         .open_intents()
         .await
         .unwrap();
-    assert_eq!(open_receptions, 0);
+    assert_eq!(open, (0, 0), "every intent resolved");
 }
 
 #[tokio::test]

@@ -81,6 +81,9 @@ pub(crate) struct OfficeflowSection {
     /// Records per page (1 to 10 000).
     #[serde(default = "defaults::page_size")]
     pub(crate) page_size: u32,
+    /// The largest answer read, in bytes (default 64 MiB); a larger one fails the run.
+    #[serde(default = "defaults::max_response_bytes")]
+    pub(crate) max_response_bytes: u64,
 }
 
 /// `[parts]`.
@@ -210,6 +213,9 @@ mod defaults {
     pub(super) fn page_size() -> u32 {
         5_000
     }
+    pub(super) fn max_response_bytes() -> u64 {
+        crmsync_officeflow::OfficeflowConfig::DEFAULT_MAX_RESPONSE_BYTES
+    }
 }
 
 fn list_or_csv<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
@@ -276,6 +282,12 @@ impl Validate for Settings {
                 3_600_000,
             )?;
             between("officeflow.page_size", platform.page_size.into(), 1, 10_000)?;
+            between(
+                "officeflow.max_response_bytes",
+                platform.max_response_bytes,
+                1,
+                u64::MAX,
+            )?;
         }
         if !self.lock.key.is_empty() && self.lock.key != LOCK_KEY {
             return Err(ConfigError::invalid(

@@ -38,6 +38,7 @@ fn client_config(section: &OfficeflowSection) -> OfficeflowConfig {
         backoff_base: Duration::from_millis(section.backoff_base_ms),
         backoff_max: Duration::from_millis(section.backoff_max_ms),
         page_size: section.page_size,
+        max_response_bytes: section.max_response_bytes,
         ..OfficeflowConfig::new(
             section.base_url.clone(),
             section.app_key.clone(),

@@ -96,10 +96,15 @@ impl std::fmt::Debug for SyncDeps {
 }
 
 impl SyncDeps {
-    fn job(&self) -> Arc<OfficeflowJob> {
+    /// The job; with the fence of the lease the run holds, every write to the local copy carries it.
+    fn job(&self, fence: Option<u64>) -> Arc<OfficeflowJob> {
+        let store = match fence {
+            Some(fence) => self.store.fenced(fence),
+            None => self.store.clone(),
+        };
         Arc::new(OfficeflowJob::new(
             self.source.clone(),
-            self.store.clone(),
+            store,
             self.settings.clone(),
         ))
     }
@@ -142,11 +147,11 @@ pub async fn sync(
     request: &SyncRequest,
     lock: &LockSettings,
 ) -> Result<SyncReport, SyncError> {
-    let job = deps.job();
     if request.dry_run {
-        return Ok(run_parts(&job, None, request).await);
+        return Ok(run_parts(&deps.job(None), None, request).await);
     }
     locked(deps, lock, |stop, fence| async move {
+        let job = deps.job(Some(fence));
         let tracker = deps.tracker(stop).with_fence(fence);
         Ok(run_parts(&job, Some((&tracker, deps.progress.as_ref())), request).await)
     })
@@ -343,8 +348,8 @@ pub async fn retry_failed(
     policy: RetryPolicy,
     lock: &LockSettings,
 ) -> Result<RetryReport, SyncError> {
-    let job = deps.job();
     locked(deps, lock, |stop, fence| async move {
+        let job = deps.job(Some(fence));
         let tracker = deps.tracker(stop).with_fence(fence);
         let mut report = RetryReport::default();
         let cutoff = Utc::now()

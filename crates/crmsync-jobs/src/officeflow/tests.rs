@@ -2,6 +2,7 @@
 //! runs, batch order, watermarks after failures, the lock, interruption, retries, dry runs.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,10 +13,11 @@ use crmsync_domain::org::{
     UserOpenId, UserOpenIds, UserStatus,
 };
 use crmsync_ports::{
-    LockStore, MockOrgStore, NoProgress, OrgPage, OrgSource, OrgStore, ProcessFilter, ProcessStore,
-    SourceError,
+    LockLease, LockStore, MockOrgStore, NoProgress, OrgPage, OrgSource, OrgStore, ProcessFilter,
+    ProcessStore, SourceError, StoreError,
 };
 use crmsync_store::memory::{MemoryLockStore, MemoryOrgStore, MemoryProcessStore};
+use tokio::sync::{Notify, Semaphore};
 
 use super::*;
 use crate::shutdown::{self, Shutdown};
@@ -34,6 +36,8 @@ struct Fake {
     fail_users: u32,
     delay: Duration,
     calls: u64,
+    /// Holds `departments` until a permit is added, after telling the test it got there.
+    gate: Option<(Arc<Notify>, Arc<Semaphore>)>,
 }
 
 /// A platform held in memory, paging two records at a time.
@@ -61,6 +65,10 @@ impl OrgSource for FakeSource {
         &self,
         cursor: Option<String>,
     ) -> Result<OrgPage<Department>, SourceError> {
+        if let Some((entered, open)) = self.with(|f| f.gate.clone()) {
+            entered.notify_one();
+            let _permit = open.acquire().await.unwrap();
+        }
         Ok(self.with(|f| {
             f.calls += 1;
             page(&f.departments, cursor)
@@ -698,4 +706,160 @@ async fn stats_cover_the_officeflow_parts_and_the_tables() {
     assert_eq!(stats.parts.len(), 4);
     assert!(stats.parts.iter().all(|k| k.by_status["completed"] == 1));
     assert_eq!(stats.counts.positions, 2);
+}
+
+/// A lock service that grants every caller a lease, fences 1, 2, …: two holders forced to overlap, as when a
+/// paused holder's lease expired and a newer run took the lock.
+#[derive(Debug, Default)]
+struct OverlappingLocks(AtomicU64);
+
+#[async_trait]
+impl LockStore for OverlappingLocks {
+    async fn try_acquire(
+        &self,
+        key: &str,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<Option<LockLease>, StoreError> {
+        let fence = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(Some(LockLease {
+            key: key.to_owned(),
+            token: fence.to_string(),
+            owner: owner.to_owned(),
+            fence,
+            ttl,
+        }))
+    }
+
+    async fn extend(&self, _: &LockLease, _: Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    async fn release(&self, _: &LockLease) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    async fn holder(&self, _: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+}
+
+#[tokio::test]
+async fn an_older_holder_overlapping_a_newer_one_has_its_writes_refused_by_the_fence() {
+    let world = World::new();
+    let locks = Arc::new(OverlappingLocks::default());
+    let (entered, open) = (Arc::new(Notify::new()), Arc::new(Semaphore::new(0)));
+    let older_source = organisation();
+    older_source.with(|f| {
+        f.departments[0].name = "Renamed on the older holder's read".into();
+        f.gate = Some((entered.clone(), open.clone()));
+    });
+    let mut older = world.deps(Shutdown::never());
+    older.source = Arc::new(older_source);
+    older.locks = locks.clone();
+    let mut newer = world.deps(Shutdown::never());
+    newer.locks = locks.clone();
+    let request = SyncRequest {
+        parts: vec![Part::Departments],
+        mode: SyncMode::Full,
+        dry_run: false,
+    };
+
+    let first = tokio::spawn({
+        let request = request.clone();
+        async move { sync(&older, &request, &lock()).await }
+    });
+    entered.notified().await;
+    let second = sync(&newer, &request, &lock()).await.unwrap();
+    assert_eq!(
+        part(&second, Part::Departments).status,
+        PartStatus::Completed
+    );
+    let written = world.store.departments().await.unwrap();
+    assert_eq!(written[0].name, "D1");
+
+    open.add_permits(1);
+    let first = first.await.unwrap().unwrap();
+    let refused = part(&first, Part::Departments);
+    assert_eq!(refused.status, PartStatus::Failed);
+    let error = refused.error.clone().unwrap();
+    assert!(
+        error.contains("fence 1") && error.contains("fence 2"),
+        "{error}"
+    );
+    assert_eq!(
+        world.store.departments().await.unwrap(),
+        written,
+        "the newer holder's rows stand"
+    );
+    let entry = world
+        .processes
+        .get(refused.process.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.status(), ProcessStatus::Failed);
+    assert_eq!(entry.record().fence, Some(1));
+}
+
+/// Counts the renewals of the lease a run holds.
+#[derive(Debug, Default)]
+struct CountingLocks {
+    inner: MemoryLockStore,
+    acquired_ttl: Mutex<Vec<Duration>>,
+    extended_ttl: Mutex<Vec<Duration>>,
+}
+
+#[async_trait]
+impl LockStore for CountingLocks {
+    async fn try_acquire(
+        &self,
+        key: &str,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<Option<LockLease>, StoreError> {
+        self.acquired_ttl.lock().unwrap().push(ttl);
+        self.inner.try_acquire(key, owner, ttl).await
+    }
+
+    async fn extend(&self, lease: &LockLease, ttl: Duration) -> Result<bool, StoreError> {
+        self.extended_ttl.lock().unwrap().push(ttl);
+        self.inner.extend(lease, ttl).await
+    }
+
+    async fn release(&self, lease: &LockLease) -> Result<bool, StoreError> {
+        self.inner.release(lease).await
+    }
+
+    async fn holder(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.inner.holder(key).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_lease_is_two_minutes_renewed_every_third_of_it() {
+    let world = World::new();
+    world.source.with(|f| f.delay = Duration::from_secs(30));
+    let locks = Arc::new(CountingLocks::default());
+    let mut deps = world.deps(Shutdown::never());
+    deps.locks = locks.clone();
+    let report = sync(
+        &deps,
+        &SyncRequest {
+            parts: vec![Part::Positions],
+            mode: SyncMode::Full,
+            dry_run: false,
+        },
+        &LockSettings::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(part(&report, Part::Positions).status, PartStatus::Completed);
+    let two_minutes = Duration::from_secs(120);
+    assert_eq!(*locks.acquired_ttl.lock().unwrap(), vec![two_minutes]);
+    assert_eq!(
+        *locks.extended_ttl.lock().unwrap(),
+        vec![two_minutes, two_minutes],
+        "three pages of users at 30 s each: renewed at 40 s and 80 s"
+    );
 }

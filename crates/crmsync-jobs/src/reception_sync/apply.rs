@@ -1,6 +1,6 @@
-//! Applying the plan of one batch through the ports: intents first, then creates (contacts, then deals — or one
-//! complex add when that saves a request), each followed at once by the created ids in the link tables, then
-//! the updates. A write that fails leaves its intents behind, so a rerun finds what was created instead of
+//! Applying the plan of one batch through the ports: intents (and the contacts the plan learnt) first, then
+//! creates (contacts, then deals — or one complex add when that saves a request), each followed at once by the
+//! created ids in the link tables, then the updates. A write that fails leaves its intents behind, so a rerun finds what was created instead of
 //! creating it again.
 
 use std::collections::HashMap;
@@ -114,11 +114,12 @@ pub async fn apply(
             *deals_per_new.entry(*p).or_default() += 1;
         }
     }
-    if !creates.is_empty() {
+    if !creates.is_empty() || !plan.found_contacts.is_empty() {
         links
             .write(&LinkChanges {
                 reception_intents: creates.iter().map(|d| (d.reception, now)).collect(),
                 patient_intents: plan.contacts.iter().map(|c| (c.patient, now)).collect(),
+                patient_contacts: plan.found_contacts.clone(),
                 ..LinkChanges::default()
             })
             .await?;
@@ -234,14 +235,8 @@ pub async fn apply(
 
     if stop.is_none() {
         let mut deals: Vec<NewLead> = Vec::new();
-        let mut found_contacts = LinkChanges::default();
         for d in &creates {
-            let Action::Create {
-                contact,
-                deal,
-                level,
-            } = &d.action
-            else {
+            let Action::Create { contact, deal, .. } = &d.action else {
                 continue;
             };
             let contact_id = match contact {
@@ -253,20 +248,12 @@ pub async fn apply(
                 report.fail(d.reception.0, "failed to create contact");
                 continue;
             };
-            if matches!(level, Some(MatchLevel::Phone))
-                && let Some(p) = d.patient
-            {
-                found_contacts.patient_contacts.push((p, contact_id));
-            }
             let mut deal = deal.clone();
             deal.contacts = vec![LinkedContact {
                 id: contact_id,
                 is_main: true,
             }];
             deals.push(deal);
-        }
-        if !found_contacts.is_empty() {
-            links.write(&found_contacts).await?;
         }
         if !deals.is_empty() {
             match crm.add_leads(&deals).await {

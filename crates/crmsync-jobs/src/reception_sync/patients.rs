@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crmsync_domain::crm::{ContactUpdate, CustomFieldValue, FieldValue, PHONE};
+use crmsync_domain::crm::{Contact, ContactId, ContactUpdate, CustomFieldValue, FieldValue, PHONE};
 use crmsync_domain::{Patient, PatientId, Phone};
 use crmsync_ports::{ContactFilter, LinkChanges, MisCursor, Progress};
 
@@ -11,6 +11,71 @@ use super::error::ReceptionSyncError;
 use super::report::{Report, SyncMode};
 use super::run::{Ports, RunOptions, check_account};
 use super::settings::{MAX_BATCH, SyncSettings};
+
+/// The contact changes of one page of patients.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PatientPlan {
+    /// One update per contact whose name or phones differ: the name always, the phones only when they differ;
+    /// nothing else of the contact is touched.
+    pub updates: Vec<ContactUpdate>,
+    /// The phone links the new phones make.
+    pub phone_links: LinkChanges,
+}
+
+/// Plans the contact refresh of `patients` (pure): only patients with a `linked` contact that still exists in
+/// `current`; a patient without a usable phone keeps the contact's phones.
+pub fn plan_patients(
+    patients: &[Patient],
+    linked: &HashMap<PatientId, ContactId>,
+    current: &HashMap<ContactId, Contact>,
+) -> PatientPlan {
+    let mut out = PatientPlan::default();
+    for patient in patients {
+        let Some(contact_id) = linked.get(&patient.id) else {
+            continue;
+        };
+        let Some(contact) = current.get(contact_id) else {
+            continue;
+        };
+        let name = patient.full_name();
+        let wanted: BTreeSet<&str> = patient.phones.iter().map(Phone::as_e164).collect();
+        let have: BTreeSet<String> = contact
+            .custom_fields
+            .phones()
+            .iter()
+            .filter_map(|p| Phone::parse(p).ok())
+            .map(|p| p.as_e164().to_owned())
+            .collect();
+        let have_refs: BTreeSet<&str> = have.iter().map(String::as_str).collect();
+        let phones_differ = !wanted.is_empty() && wanted != have_refs;
+        if contact.name == name && !phones_differ {
+            continue;
+        }
+        let mut update = ContactUpdate {
+            id: *contact_id,
+            name: Some(name),
+            first_name: patient.name.clone(),
+            last_name: patient.surname.clone(),
+            ..ContactUpdate::default()
+        };
+        if phones_differ {
+            update.custom_fields.push(CustomFieldValue::by_code(
+                PHONE,
+                wanted
+                    .iter()
+                    .map(|p| FieldValue::coded(*p, "WORK"))
+                    .collect(),
+            ));
+            for phone in &wanted {
+                out.phone_links
+                    .phone_contacts
+                    .push(((*phone).to_owned(), *contact_id));
+            }
+        }
+        out.updates.push(update);
+    }
+    out
+}
 
 /// Runs a patient sync.
 pub async fn sync_patients(
@@ -70,52 +135,10 @@ pub async fn sync_patients(
                 current.insert(contact.id, contact);
             }
         }
-        let mut updates = Vec::new();
-        let mut phone_links = LinkChanges::default();
-        for patient in &valid {
-            let Some(contact_id) = linked.get(&patient.id) else {
-                continue;
-            };
-            let Some(contact) = current.get(contact_id) else {
-                continue;
-            };
-            let name = patient.full_name();
-            let wanted: BTreeSet<&str> = patient.phones.iter().map(Phone::as_e164).collect();
-            let have: BTreeSet<String> = contact
-                .custom_fields
-                .phones()
-                .iter()
-                .filter_map(|p| Phone::parse(p).ok())
-                .map(|p| p.as_e164().to_owned())
-                .collect();
-            let have_refs: BTreeSet<&str> = have.iter().map(String::as_str).collect();
-            let phones_differ = !wanted.is_empty() && wanted != have_refs;
-            if contact.name == name && !phones_differ {
-                continue;
-            }
-            let mut update = ContactUpdate {
-                id: *contact_id,
-                name: Some(name),
-                first_name: patient.name.clone(),
-                last_name: patient.surname.clone(),
-                ..ContactUpdate::default()
-            };
-            if phones_differ {
-                update.custom_fields.push(CustomFieldValue::by_code(
-                    PHONE,
-                    wanted
-                        .iter()
-                        .map(|p| FieldValue::coded(*p, "WORK"))
-                        .collect(),
-                ));
-                for phone in &wanted {
-                    phone_links
-                        .phone_contacts
-                        .push(((*phone).to_owned(), *contact_id));
-                }
-            }
-            updates.push(update);
-        }
+        let PatientPlan {
+            updates,
+            phone_links,
+        } = plan_patients(&valid, &linked, &current);
         report.contacts_updated += updates.len() as u64;
         if !options.dry_run {
             if !updates.is_empty() {

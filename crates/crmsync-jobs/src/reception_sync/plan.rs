@@ -142,6 +142,9 @@ pub struct Plan {
     pub decisions: Vec<Decision>,
     /// Contacts to create, one per patient.
     pub contacts: Vec<ContactPlan>,
+    /// Existing contacts this batch learnt for patients that have none remembered — found by phone, or the
+    /// main contact of the patient's own deal (which also settles a contact intent a crashed run left open).
+    pub found_contacts: Vec<(PatientId, ContactId)>,
 }
 
 /// Everything the plan of one batch reads.
@@ -168,29 +171,48 @@ pub struct BatchInput<'a> {
 /// Plans one batch.
 pub fn plan(input: &BatchInput<'_>, settings: &SyncSettings) -> Plan {
     let mut out = Plan::default();
-    let mut claimed: HashSet<LeadId> = HashSet::new();
-    let mut new_contacts: HashSet<PatientId> = HashSet::new();
+    let mut state = State::default();
     for raw in input.receptions {
-        let decision = decide(
-            input,
-            settings,
-            raw,
-            &mut claimed,
-            &mut new_contacts,
-            &mut out.contacts,
-        );
+        let decision = decide(input, settings, raw, &mut state, &mut out);
         out.decisions.push(decision);
     }
     out
+}
+
+/// What the decisions of one batch share.
+#[derive(Default)]
+struct State {
+    /// Deals a reception took (each is taken once).
+    claimed: HashSet<LeadId>,
+    /// Patients this batch creates a contact for.
+    new_contacts: HashSet<PatientId>,
+    /// Patients whose contact this batch learnt.
+    found: HashSet<PatientId>,
+}
+
+impl State {
+    /// Remembers `contact` for `patient` unless the links already hold one or it is learnt already.
+    fn learn(
+        &mut self,
+        input: &BatchInput<'_>,
+        patient: PatientId,
+        contact: ContactId,
+        out: &mut Plan,
+    ) {
+        if !matches!(input.patient_links.get(&patient), Some(Link::Linked(_)))
+            && self.found.insert(patient)
+        {
+            out.found_contacts.push((patient, contact));
+        }
+    }
 }
 
 fn decide(
     input: &BatchInput<'_>,
     settings: &SyncSettings,
     raw: &MisReception,
-    claimed: &mut HashSet<LeadId>,
-    new_contacts: &mut HashSet<PatientId>,
-    contacts: &mut Vec<ContactPlan>,
+    state: &mut State,
+    out: &mut Plan,
 ) -> Decision {
     let id = ReceptionId(raw.id);
     let skip = |patient, funnel, reason| Decision {
@@ -244,7 +266,15 @@ fn decide(
         if !active {
             return skip(Some(pid), Some(funnel), SkipReason::DealClosed(lead_id.0));
         }
-        claimed.insert(*lead_id);
+        state.claimed.insert(*lead_id);
+        if let Some(main) = lead
+            .contacts
+            .iter()
+            .find(|c| c.is_main)
+            .or(lead.contacts.first())
+        {
+            state.learn(input, pid, main.id, out);
+        }
         return decision(
             None,
             update_or_unchanged(lead, fields, price, MatchLevel::ReceptionId),
@@ -255,7 +285,7 @@ fn decide(
         patient.patient_number.as_ref(),
         settings.fields.patient_number,
     ) && let Some(lead_id) = input.number_links.get(number)
-        && !claimed.contains(lead_id)
+        && !state.claimed.contains(lead_id)
         && let Some(lead) = input.leads.get(lead_id)
         && lead.stage().is_some_and(|s| settings.is_active(s))
         && !lead.is_deleted
@@ -268,7 +298,7 @@ fn decide(
             .text(number_field)
             .is_some_and(|v| v.trim() == number)
     {
-        claimed.insert(*lead_id);
+        state.claimed.insert(*lead_id);
         return decision(
             Some(number.clone()),
             update_or_unchanged(lead, fields, price, MatchLevel::PatientNumber),
@@ -299,14 +329,18 @@ fn decide(
             .map(|c| (MatchLevel::Phone, *c)),
     };
     let (level, contact) = match found {
+        Some((MatchLevel::Phone, contact)) => {
+            state.learn(input, pid, contact, out);
+            (Some(MatchLevel::Phone), ContactRef::Existing(contact))
+        }
         Some((level, contact)) => (Some(level), ContactRef::Existing(contact)),
-        None if new_contacts.contains(&pid) => (None, ContactRef::New(pid)),
+        None if state.new_contacts.contains(&pid) => (None, ContactRef::New(pid)),
         None if phones.is_empty() => {
             return skip(Some(pid), Some(funnel), SkipReason::NoUsablePhone(pid.0));
         }
         None => {
-            new_contacts.insert(pid);
-            contacts.push(ContactPlan {
+            state.new_contacts.insert(pid);
+            out.contacts.push(ContactPlan {
                 patient: pid,
                 phones: phones.clone(),
                 contact: contact_of(&patient, settings),

@@ -316,6 +316,7 @@ async fn plan_batch(
     for chunk in candidates.chunks(MAX_BATCH) {
         let filter = LeadFilter {
             limit: Some(MAX_BATCH as u32),
+            with_contacts: true,
             ..LeadFilter::ids(chunk.iter().copied())
         };
         leads.extend(ports.crm.list_leads(&filter, None).await?.items);

@@ -34,14 +34,15 @@ pub struct FieldMapping {
 }
 
 impl FieldMapping {
-    /// Every mapped deal field with its configuration key, for the check against the account.
+    /// Every mapped deal field with its configuration key (as `ident-sync`'s `[fields]` table names it), for the
+    /// check against the account.
     pub fn lead_fields(&self) -> Vec<(&'static str, FieldId)> {
         let mut out = vec![("fields.reception_id", self.reception_id)];
         for (key, field) in [
             ("fields.reception_date", self.reception_date),
-            ("fields.doctor", self.doctor),
-            ("fields.service", self.service),
-            ("fields.cost", self.cost),
+            ("fields.doctor_name", self.doctor),
+            ("fields.service_name", self.service),
+            ("fields.reception_cost", self.cost),
             ("fields.patient_number", self.patient_number),
         ] {
             if let Some(field) = field {

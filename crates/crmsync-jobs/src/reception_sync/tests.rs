@@ -1,5 +1,9 @@
 //! Plan tables for every search level and rule, and `apply` against mocks (request counts, intent order).
 
+mod inputs;
+mod learnt;
+mod patients;
+
 use std::collections::HashMap;
 
 use chrono::{NaiveDateTime, TimeZone, Utc};

@@ -89,6 +89,14 @@ pub enum MonitorError {
         /// What the decoder said.
         detail: String,
     },
+    /// An answer was larger than the client's limit and was not read to the end.
+    #[error("the answer to {context} exceeded the {limit}-byte response limit")]
+    ResponseTooLarge {
+        /// The request (`GET /api/v1/monitoring/cases`).
+        context: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
 }
 
 impl MonitorError {
@@ -118,6 +126,7 @@ impl MonitorError {
             Self::Transport { .. } => "transport",
             Self::Unexpected { .. } => "unexpected",
             Self::Decode { .. } => "decode",
+            Self::ResponseTooLarge { .. } => "response_too_large",
         }
     }
 

@@ -1,7 +1,7 @@
 //! The organisation's local copy in memory: the reference behaviour for tests and the `memory:` backend.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -36,6 +36,8 @@ struct State {
     openids: BTreeMap<(String, String), String>,
     conflict_claims: BTreeSet<UserOpenId>,
     marks: BTreeMap<String, i64>,
+    /// The newest fence that has written.
+    newest_fence: u64,
 }
 
 impl State {
@@ -81,12 +83,29 @@ fn unknown_position(id: i64) -> StoreError {
 #[derive(Debug, Clone, Default)]
 pub struct MemoryOrgStore {
     state: Arc<Mutex<State>>,
+    fence: Option<u64>,
 }
 
 impl MemoryOrgStore {
     /// An empty organisation.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The state for a write, its fence checked and recorded first.
+    fn write(&self) -> Result<MutexGuard<'_, State>, StoreError> {
+        let mut state = lock(&self.state);
+        if let Some(fence) = self.fence {
+            if fence < state.newest_fence {
+                return Err(StoreError::Fenced {
+                    scope: crate::org::FENCE_SCOPE.to_owned(),
+                    fence,
+                    newest: state.newest_fence,
+                });
+            }
+            state.newest_fence = fence;
+        }
+        Ok(state)
     }
 }
 
@@ -105,6 +124,13 @@ fn replace_if_changed<K: Ord + Clone, V: PartialEq + Clone>(
 
 #[async_trait]
 impl OrgStore for MemoryOrgStore {
+    fn fenced(&self, fence: u64) -> Arc<dyn OrgStore> {
+        Arc::new(Self {
+            state: self.state.clone(),
+            fence: Some(fence),
+        })
+    }
+
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
         Ok(lock(&self.state).departments.values().cloned().collect())
     }
@@ -114,7 +140,7 @@ impl OrgStore for MemoryOrgStore {
         upsert: &[Department],
         remove: &[String],
     ) -> Result<u64, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         let mut changed = 0;
         for department in upsert {
             changed += replace_if_changed(&mut state.departments, &department.id, department);
@@ -154,7 +180,7 @@ impl OrgStore for MemoryOrgStore {
         &self,
         changes: &PositionChanges,
     ) -> Result<PositionsWritten, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         for id in changes
             .remap
             .iter()
@@ -234,7 +260,7 @@ impl OrgStore for MemoryOrgStore {
         add: &[PositionMember],
         remove: &[PositionMember],
     ) -> Result<u64, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         if let Some(missing) = add
             .iter()
             .find(|m| !state.positions.contains_key(&m.position_id))
@@ -260,7 +286,7 @@ impl OrgStore for MemoryOrgStore {
         upsert: &[TagGroup],
         remove: &[String],
     ) -> Result<u64, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         let mut changed = 0;
         for group in upsert {
             changed += replace_if_changed(&mut state.tag_groups, &group.id, group);
@@ -276,7 +302,7 @@ impl OrgStore for MemoryOrgStore {
     }
 
     async fn write_tags(&self, upsert: &[Tag], remove: &[String]) -> Result<u64, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         let mut changed = 0;
         for id in remove {
             if state.tags.remove(id).is_some() {
@@ -301,7 +327,7 @@ impl OrgStore for MemoryOrgStore {
         add: &[TagMember],
         remove: &[TagMember],
     ) -> Result<u64, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         if let Some(missing) = add.iter().find(|m| !state.tags.contains_key(&m.tag_id)) {
             return Err(StoreError::Invalid {
                 field: "tag_id",
@@ -336,7 +362,7 @@ impl OrgStore for MemoryOrgStore {
         add: &[UserOpenId],
         remove: &[UserOpenId],
     ) -> Result<u64, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         let mut changed = 0;
         for binding in remove {
             let key = (binding.platform.clone(), binding.openid.clone());
@@ -369,7 +395,7 @@ impl OrgStore for MemoryOrgStore {
         add: &[UserOpenId],
         remove: &[UserOpenId],
     ) -> Result<u64, StoreError> {
-        let mut state = lock(&self.state);
+        let mut state = self.write()?;
         let mut changed = 0;
         for claim in remove {
             changed += u64::from(state.conflict_claims.remove(claim));
@@ -385,7 +411,7 @@ impl OrgStore for MemoryOrgStore {
     }
 
     async fn set_sync_mark(&self, key: &str, value: i64) -> Result<(), StoreError> {
-        lock(&self.state).marks.insert(key.to_owned(), value);
+        self.write()?.marks.insert(key.to_owned(), value);
         Ok(())
     }
 

@@ -1,5 +1,7 @@
 //! The organisation's local copy on PostgreSQL; batches are written with `UNNEST` arrays in one transaction.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crmsync_domain::org::{
@@ -11,7 +13,9 @@ use sqlx::{AssertSqlSafe, PgPool, Postgres, Transaction};
 
 use super::BACKEND;
 use crate::error::sql_error;
+use crate::org::FENCE_SCOPE;
 use crate::org_rows::{OpenIdTable, openids_from_rows, rule_column, tag_from_row};
+use crate::sql::fence::Fence;
 
 fn db(error: sqlx::Error) -> StoreError {
     sql_error(BACKEND, error)
@@ -21,16 +25,22 @@ fn db(error: sqlx::Error) -> StoreError {
 #[derive(Debug, Clone)]
 pub struct PgOrgStore {
     pool: PgPool,
+    fence: Option<Fence>,
 }
 
 impl PgOrgStore {
-    /// The organisation tables on `pool` (migrated with [`super::migrate`]).
+    /// The organisation tables on `pool` (migrated with [`super::migrate`]); writes carry no fence.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self { pool, fence: None }
     }
 
+    /// A write transaction, its fence checked and recorded first.
     async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        self.pool.begin().await.map_err(db)
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if let Some(fence) = &self.fence {
+            fence.check::<Postgres>(&mut tx).await?;
+        }
+        Ok(tx)
     }
 }
 
@@ -184,6 +194,16 @@ impl PgOrgStore {
 
 #[async_trait]
 impl OrgStore for PgOrgStore {
+    fn fenced(&self, fence: u64) -> Arc<dyn OrgStore> {
+        Arc::new(Self {
+            pool: self.pool.clone(),
+            fence: Some(Fence {
+                scope: FENCE_SCOPE,
+                fence,
+            }),
+        })
+    }
+
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
         let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
             "SELECT id, name, parent_id, sort_order FROM officeflow_departments ORDER BY id",
@@ -630,6 +650,7 @@ impl OrgStore for PgOrgStore {
     }
 
     async fn set_sync_mark(&self, key: &str, value: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO officeflow_sync_marks (key, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -637,10 +658,10 @@ impl OrgStore for PgOrgStore {
         .bind(key)
         .bind(value)
         .bind(Utc::now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(())
+        commit(tx).await
     }
 
     async fn counts(&self) -> Result<OrgCounts, StoreError> {

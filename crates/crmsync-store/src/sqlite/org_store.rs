@@ -1,5 +1,7 @@
 //! The organisation's local copy on SQLite; each batch is one transaction of prepared per-row statements.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crmsync_domain::org::{
@@ -11,7 +13,9 @@ use sqlx::{AssertSqlSafe, Sqlite, SqlitePool, Transaction};
 
 use super::{BACKEND, timestamp};
 use crate::error::sql_error;
+use crate::org::FENCE_SCOPE;
 use crate::org_rows::{OpenIdTable, openids_from_rows, rule_column, tag_from_row};
+use crate::sql::fence::Fence;
 
 fn db(error: sqlx::Error) -> StoreError {
     sql_error(BACKEND, error)
@@ -23,16 +27,22 @@ type Tx = Transaction<'static, Sqlite>;
 #[derive(Debug, Clone)]
 pub struct SqliteOrgStore {
     pool: SqlitePool,
+    fence: Option<Fence>,
 }
 
 impl SqliteOrgStore {
-    /// The organisation tables on `pool` (opened with [`super::open`]).
+    /// The organisation tables on `pool` (opened with [`super::open`]); writes carry no fence.
     pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self { pool, fence: None }
     }
 
+    /// A write transaction (holding SQLite's write lock), its fence checked and recorded first.
     async fn begin(&self) -> Result<Tx, StoreError> {
-        self.pool.begin().await.map_err(db)
+        let mut tx = super::begin_write(&self.pool).await?;
+        if let Some(fence) = &self.fence {
+            fence.check::<Sqlite>(&mut tx).await?;
+        }
+        Ok(tx)
     }
 }
 
@@ -173,6 +183,16 @@ impl SqliteOrgStore {
 
 #[async_trait]
 impl OrgStore for SqliteOrgStore {
+    fn fenced(&self, fence: u64) -> Arc<dyn OrgStore> {
+        Arc::new(Self {
+            pool: self.pool.clone(),
+            fence: Some(Fence {
+                scope: FENCE_SCOPE,
+                fence,
+            }),
+        })
+    }
+
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
         let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
             "SELECT id, name, parent_id, sort_order FROM officeflow_departments ORDER BY id",
@@ -564,6 +584,7 @@ impl OrgStore for SqliteOrgStore {
     }
 
     async fn set_sync_mark(&self, key: &str, value: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO officeflow_sync_marks (key, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -571,10 +592,10 @@ impl OrgStore for SqliteOrgStore {
         .bind(key)
         .bind(value)
         .bind(timestamp(Utc::now()))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
-        Ok(())
+        commit(tx).await
     }
 
     async fn counts(&self) -> Result<OrgCounts, StoreError> {

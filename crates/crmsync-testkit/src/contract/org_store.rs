@@ -1,11 +1,12 @@
 //! What every `OrgStore` must do: idempotent batch writes that report the rows they changed, local position
-//! ids that never change, position history, tag members that go with their tag, one user per OpenID.
+//! ids that never change, position history, tag members that go with their tag, one user per OpenID, and fenced
+//! writes that refuse an older lock holder once a newer one has written.
 
 use crmsync_domain::org::{
     Department, PositionEventKind, PositionMember, RemotePosition, Tag, TagGroup, TagKind,
     TagMember, TagRule, UserOpenId,
 };
-use crmsync_ports::{OrgStore, PositionChanges, PositionRemap, PositionRename};
+use crmsync_ports::{OrgStore, PositionChanges, PositionRemap, PositionRename, StoreError};
 
 fn department(id: &str, name: &str, parent: Option<&str>) -> Department {
     Department {
@@ -60,6 +61,96 @@ pub async fn org_store(store: &dyn OrgStore) {
     assert_eq!(counts.tag_members, 1);
     assert_eq!(counts.user_openids, 3);
     assert_eq!(counts.openid_conflict_claims, 1);
+    fences(store).await;
+}
+
+/// Two lock holders forced to overlap: the first keeps writing after a newer one has taken over and written.
+async fn fences(store: &dyn OrgStore) {
+    let older = store.fenced(7);
+    let newer = store.fenced(8);
+    let older_view = department("f1", "Written by the older holder", None);
+    let newer_view = department("f1", "Written by the newer holder", None);
+    assert_eq!(
+        older
+            .write_departments(std::slice::from_ref(&older_view), &[])
+            .await
+            .unwrap(),
+        1,
+        "the first holder writes"
+    );
+    assert_eq!(
+        newer
+            .write_departments(std::slice::from_ref(&newer_view), &[])
+            .await
+            .unwrap(),
+        1,
+        "a newer holder writes over it"
+    );
+    newer.set_sync_mark("fenced", 8).await.unwrap();
+    let refused = older
+        .write_departments(std::slice::from_ref(&older_view), &["1".into()])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &refused,
+            StoreError::Fenced { scope, fence: 7, newest: 8 } if scope == "officeflow:sync"
+        ),
+        "{refused}"
+    );
+    assert!(matches!(
+        older.set_sync_mark("fenced", 7).await.unwrap_err(),
+        StoreError::Fenced { .. }
+    ));
+    assert!(matches!(
+        older
+            .write_tag_groups(&[], &["g1".into()])
+            .await
+            .unwrap_err(),
+        StoreError::Fenced { .. }
+    ));
+    assert!(matches!(
+        older
+            .write_positions(&PositionChanges {
+                disable: vec![1],
+                ..PositionChanges::default()
+            })
+            .await
+            .unwrap_err(),
+        StoreError::Fenced { .. }
+    ));
+    let departments = store.departments().await.unwrap();
+    assert!(
+        departments.contains(&newer_view) && departments.iter().any(|d| d.id == "1"),
+        "a refused write changes nothing"
+    );
+    assert_eq!(store.sync_mark("fenced").await.unwrap(), Some(8));
+    assert_eq!(store.tag_groups().await.unwrap().len(), 1);
+    assert_eq!(
+        newer.write_departments(&[], &["f1".into()]).await.unwrap(),
+        1,
+        "the newer holder keeps writing"
+    );
+    assert_eq!(
+        store
+            .fenced(9)
+            .write_departments(&[older_view], &[])
+            .await
+            .unwrap(),
+        1,
+        "and so does the next one"
+    );
+    assert!(matches!(
+        newer
+            .write_departments(&[], &["f1".into()])
+            .await
+            .unwrap_err(),
+        StoreError::Fenced {
+            fence: 8,
+            newest: 9,
+            ..
+        }
+    ));
 }
 
 async fn departments(store: &dyn OrgStore) {
