@@ -298,7 +298,7 @@ impl AmoCrmClient {
         } else {
             format!("/api/v4/account?with={}", with.join(","))
         };
-        self.one(&path, account)
+        self.one(&path, &account)
             .await?
             .ok_or_else(|| CrmError::NotFound {
                 detail: "GET /api/v4/account answered 204".into(),
@@ -307,7 +307,7 @@ impl AmoCrmClient {
 
     /// Every user of the account, with their rights.
     pub async fn users(&self) -> Result<Vec<User>, CrmError> {
-        self.all_pages(&|limit| format!("/api/v4/users?limit={limit}"), users_page)
+        self.all_pages(&|limit| format!("/api/v4/users?limit={limit}"), &users_page)
             .await
     }
 }

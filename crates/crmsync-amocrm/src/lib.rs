@@ -58,17 +58,30 @@ mod encode;
 pub mod endpoints;
 #[cfg(test)]
 mod endpoints_docs;
+pub mod events;
 mod flex;
 #[cfg(test)]
 mod golden;
+#[cfg(test)]
+mod golden_api;
 mod http;
 pub mod jwt;
+mod lenient;
+pub mod links;
+pub mod notes;
 pub mod platform;
+mod port;
 mod problem;
 mod query;
 mod redact;
+mod rest;
 mod retry;
 pub mod settings;
+pub mod sources;
+pub mod subscriptions;
+pub mod tags;
+pub mod tasks;
+pub mod unsorted;
 pub mod webhook;
 
 pub use auth::{Credentials, OAuthApp, StoredTokens, TokenPair};

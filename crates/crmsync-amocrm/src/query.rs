@@ -9,7 +9,7 @@ use crmsync_ports::{
 };
 
 /// An ordered list of query parameters.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Query(Vec<(String, String)>);
 
 impl Query {
@@ -17,13 +17,13 @@ impl Query {
         self.0.push((key.into(), value.to_string()));
     }
 
-    fn list<T: ToString>(&mut self, key: &str, values: impl IntoIterator<Item = T>) {
+    pub(crate) fn list<T: ToString>(&mut self, key: &str, values: impl IntoIterator<Item = T>) {
         for (i, value) in values.into_iter().enumerate() {
             self.push(format!("{key}[{i}]"), value);
         }
     }
 
-    fn range(&mut self, key: &str, range: Option<TimeRange>) {
+    pub(crate) fn range(&mut self, key: &str, range: Option<TimeRange>) {
         let Some(range) = range else { return };
         let ts = |t: DateTime<Utc>| t.timestamp();
         if let Some(from) = range.from {
@@ -34,7 +34,7 @@ impl Query {
         }
     }
 
-    fn order(&mut self, order: Option<Order>) {
+    pub(crate) fn order(&mut self, order: Option<Order>) {
         let Some(order) = order else { return };
         let field = match order.field {
             OrderField::Id => "id",
@@ -60,7 +60,7 @@ impl Query {
         }
     }
 
-    fn query(&mut self, query: Option<&String>) {
+    pub(crate) fn query(&mut self, query: Option<&String>) {
         if let Some(q) = query.filter(|q| !q.trim().is_empty()) {
             self.push("query", q.trim());
         }

@@ -115,3 +115,228 @@ async fn the_emulator_answers_every_key_of_the_documented_bodies() {
         "the emulator lacks documented keys: {gaps:?}"
     );
 }
+
+#[tokio::test]
+async fn tags_links_and_events_carry_every_documented_key() {
+    let emulator = emulator(AmoCrmConfig::default()).await;
+    let mut gaps = Vec::new();
+    let added = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/tags",
+        Some(json!([{ "name": "Tag 1", "color": "DDEBB5" }, { "name": "Tag 2" }])),
+    )
+    .await;
+    missing(&golden("tags_added.json"), &added, "tags_added", &mut gaps);
+    let tags = raw(&emulator, "GET", "/api/v4/leads/tags?limit=1", None).await;
+    missing(&golden("tags_page.json"), &tags, "tags_page", &mut gaps);
+
+    let lead = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads",
+        Some(json!([{ "name": "Lead" }])),
+    )
+    .await["_embedded"]["leads"][0]["id"]
+        .clone();
+    let contact = raw(
+        &emulator,
+        "POST",
+        "/api/v4/contacts",
+        Some(json!([{ "name": "Contact" }])),
+    )
+    .await["_embedded"]["contacts"][0]["id"]
+        .clone();
+    raw(
+        &emulator,
+        "POST",
+        &format!("/api/v4/leads/{lead}/link"),
+        Some(json!([{ "to_entity_id": contact, "to_entity_type": "contacts", "metadata": { "is_main": true } }])),
+    )
+    .await;
+    let links = raw(
+        &emulator,
+        "GET",
+        &format!("/api/v4/leads/{lead}/links"),
+        None,
+    )
+    .await;
+    let mut documented_links = golden("links_page.json");
+    // The first documented link is a catalog element; compare the contact link's keys.
+    documented_links["_embedded"]["links"] = json!([documented_links["_embedded"]["links"][1]]);
+    missing(&documented_links, &links, "links_page", &mut gaps);
+
+    let pipelines = raw(&emulator, "GET", "/api/v4/leads/pipelines", None).await;
+    let stage = pipelines["_embedded"]["pipelines"][0]["_embedded"]["statuses"][2]["id"].clone();
+    raw(
+        &emulator,
+        "PATCH",
+        "/api/v4/leads",
+        Some(json!([{ "id": lead, "status_id": stage }])),
+    )
+    .await;
+    let events = raw(
+        &emulator,
+        "GET",
+        "/api/v4/events?filter[type]=lead_status_changed&limit=1",
+        None,
+    )
+    .await;
+    let mut documented_events = golden("events_page.json");
+    documented_events["_embedded"]["events"] = json!([documented_events["_embedded"]["events"][0]]);
+    missing(&documented_events, &events, "events_page", &mut gaps);
+    assert!(
+        gaps.is_empty(),
+        "the emulator lacks documented keys: {gaps:?}"
+    );
+}
+
+#[tokio::test]
+async fn notes_and_task_updates_carry_every_documented_key() {
+    let emulator = emulator(AmoCrmConfig::default()).await;
+    let mut gaps = Vec::new();
+    let lead = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads",
+        Some(json!([{ "name": "Lead" }])),
+    )
+    .await["_embedded"]["leads"][0]["id"]
+        .clone();
+    let documented = golden("notes_page.json");
+    let items: Vec<Value> = documented["_embedded"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| json!({ "entity_id": lead, "note_type": n["note_type"], "params": n["params"] }))
+        .collect();
+    let added = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/notes",
+        Some(Value::Array(items)),
+    )
+    .await;
+    missing(
+        &golden("notes_added.json"),
+        &added,
+        "notes_added",
+        &mut gaps,
+    );
+    let listed = raw(&emulator, "GET", "/api/v4/leads/notes?limit=7", None).await;
+    missing(&documented, &listed, "notes_page", &mut gaps);
+    for (doc, emu) in documented["_embedded"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(listed["_embedded"]["notes"].as_array().unwrap())
+    {
+        missing(doc, emu, "notes_page.note", &mut gaps);
+    }
+    let task = raw(
+        &emulator,
+        "POST",
+        "/api/v4/tasks",
+        Some(json!([{ "text": "Call", "complete_till": 1_900_000_000 }])),
+    )
+    .await["_embedded"]["tasks"][0]["id"]
+        .clone();
+    let updated = raw(
+        &emulator,
+        "PATCH",
+        "/api/v4/tasks",
+        Some(json!([{ "id": task, "is_completed": true, "result": { "text": "Done" } }])),
+    )
+    .await;
+    missing(
+        &golden("tasks_updated.json"),
+        &updated,
+        "tasks_updated",
+        &mut gaps,
+    );
+    assert!(
+        gaps.is_empty(),
+        "the emulator lacks documented keys: {gaps:?}"
+    );
+}
+
+#[tokio::test]
+async fn webhooks_unsorted_and_sources_carry_every_documented_key() {
+    let emulator = emulator(AmoCrmConfig::default()).await;
+    let mut gaps = Vec::new();
+    let hook = raw(
+        &emulator,
+        "POST",
+        "/api/v4/webhooks",
+        Some(json!({ "destination": "https://example.com/amocrm/hook", "settings": ["add_lead"], "sort": 10 })),
+    )
+    .await;
+    missing(
+        &golden("webhook_added.json"),
+        &hook,
+        "webhook_added",
+        &mut gaps,
+    );
+    let hooks = raw(&emulator, "GET", "/api/v4/webhooks", None).await;
+    missing(&golden("webhooks.json"), &hooks, "webhooks", &mut gaps);
+
+    let documented = golden("unsorted_page.json");
+    let item = &documented["_embedded"]["unsorted"][0];
+    let added = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/unsorted/forms",
+        Some(json!([{
+            "source_uid": item["source_uid"], "source_name": item["source_name"], "metadata": item["metadata"],
+            "request_id": "123",
+            "_embedded": { "leads": [{ "name": "Lead" }], "contacts": [{ "name": "Contact" }] }
+        }])),
+    )
+    .await;
+    missing(
+        &golden("unsorted_added.json"),
+        &added,
+        "unsorted_added",
+        &mut gaps,
+    );
+    let listed = raw(&emulator, "GET", "/api/v4/leads/unsorted?limit=1", None).await;
+    missing(&documented, &listed, "unsorted_page", &mut gaps);
+    let summary = raw(&emulator, "GET", "/api/v4/leads/unsorted/summary", None).await;
+    missing(
+        &golden("unsorted_summary.json"),
+        &summary,
+        "unsorted_summary",
+        &mut gaps,
+    );
+    let uid = added["_embedded"]["unsorted"][0]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let accepted = raw(
+        &emulator,
+        "POST",
+        &format!("/api/v4/leads/unsorted/{uid}/accept"),
+        Some(json!({})),
+    )
+    .await;
+    missing(
+        &golden("unsorted_accepted.json"),
+        &accepted,
+        "unsorted_accepted",
+        &mut gaps,
+    );
+
+    raw(
+        &emulator,
+        "POST",
+        "/api/v4/sources",
+        Some(json!([{ "name": "Новый источник", "external_id": "123456" }])),
+    )
+    .await;
+    let sources = raw(&emulator, "GET", "/api/v4/sources", None).await;
+    missing(&golden("sources.json"), &sources, "sources", &mut gaps);
+    assert!(
+        gaps.is_empty(),
+        "the emulator lacks documented keys: {gaps:?}"
+    );
+}

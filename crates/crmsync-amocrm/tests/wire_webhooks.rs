@@ -71,7 +71,7 @@ async fn emulator_webhooks_parse_into_typed_events() {
     let emulator = emulator(AmoCrmConfig::default()).await;
     let client = client(&emulator);
     let (url, mut bodies) = capture().await;
-    client
+    let saved = client
         .subscribe_webhook(
             &url,
             &[
@@ -84,6 +84,19 @@ async fn emulator_webhooks_parse_into_typed_events() {
         )
         .await
         .unwrap();
+    assert_eq!(saved.settings.len(), 5);
+    assert!(!format!("{saved:?}").contains(&url));
+    let listed = client.webhooks(Some(&url)).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].destination, url);
+    assert!(!listed[0].disabled);
+    assert!(
+        client
+            .webhooks(Some("https://elsewhere.invalid/"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let case_number = FieldId(9_000_201);
     let lead = client
         .add_leads(&[NewLead {
@@ -166,4 +179,5 @@ async fn emulator_webhooks_parse_into_typed_events() {
 
     client.unsubscribe_webhook(&url).await.unwrap();
     assert_eq!(emulator.count("webhooks"), 0);
+    assert!(client.webhooks(None).await.unwrap().is_empty());
 }

@@ -1,9 +1,10 @@
 //! amoCRM client benchmarks: sustained request rate and batch-create throughput against the 7 rps emulator,
-//! decoding a 250-lead page, and webhook parsing.
+//! reading the event list page by page, decoding a 250-lead page, and webhook parsing.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use crmsync_amocrm::events::EventFilter;
 use crmsync_amocrm::webhook;
 use crmsync_amocrm::{AmoCrmClient, BatchPolicy, Credentials, CrmClient};
 use crmsync_domain::crm::{
@@ -35,6 +36,10 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
     report.record(
         "amocrm.batch_create_entities_per_s",
         runtime.block_on(batch_create_entities_per_s())?,
+    );
+    report.record(
+        "amocrm.events_pages_per_s",
+        runtime.block_on(events_pages_per_s())?,
     );
     Ok(())
 }
@@ -139,6 +144,41 @@ async fn batch_create_entities_per_s() -> anyhow::Result<f64> {
     emulator.shutdown().await;
     #[allow(clippy::cast_precision_loss)]
     Ok(created.len() as f64 / elapsed)
+}
+
+/// Pages of 100 events read per second by one client at the 7 requests/s limit, following `_links.next`
+/// through 3,000 `lead_added` events.
+async fn events_pages_per_s() -> anyhow::Result<f64> {
+    let emulator = emulator().await?;
+    let client = client(&emulator, 250)?;
+    let leads: Vec<NewLead> = (0..3_000)
+        .map(|i| NewLead {
+            name: Some(format!("bench event lead {i}")),
+            ..NewLead::default()
+        })
+        .collect();
+    client.add_leads(&leads).await?;
+    let filter = EventFilter {
+        limit: Some(crmsync_amocrm::events::MAX_EVENTS_PAGE),
+        ..EventFilter::of_types(["lead_added"])
+    };
+    let started = Instant::now();
+    let mut pages = 0_u32;
+    let mut events = 0_usize;
+    let mut cursor = None;
+    loop {
+        let page = client.list_events(&filter, cursor).await?;
+        pages += 1;
+        events += page.items.len();
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    anyhow::ensure!(events == leads.len(), "not every event was read");
+    emulator.shutdown().await;
+    Ok(f64::from(pages) / elapsed)
 }
 
 fn lead_page(n: usize) -> String {

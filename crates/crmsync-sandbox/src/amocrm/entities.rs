@@ -1,6 +1,6 @@
 //! Adding and updating leads, contacts and companies (batch, by id, and complex add), all-or-nothing per request.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::fields::{FieldPatch, apply_field_patches, parse_field_values};
 use super::input::{Errors, Reader, request_id};
@@ -324,6 +324,15 @@ impl AmoState {
         }
     }
 
+    /// Checks `items` as an add would, changing nothing.
+    pub(crate) fn validate_entities(
+        &self,
+        kind: Kind,
+        items: &[Value],
+    ) -> Result<(), Vec<ItemErrors>> {
+        self.parse_batch(kind, items, Mode::Add).map(drop)
+    }
+
     pub(crate) fn add_entities(
         &mut self,
         kind: Kind,
@@ -528,18 +537,33 @@ impl AmoState {
         if patch.tags_set.is_some() {
             entity.tags.clear();
         }
+        let mut tag_changes = Vec::new();
         for (add, tag) in tag_ops {
             if add {
                 if !entity.tags.contains(&tag) {
                     entity.tags.push(tag);
+                    tag_changes.push((true, tag));
                 }
-            } else {
+            } else if entity.tags.contains(&tag) {
                 entity.tags.retain(|t| *t != tag);
+                tag_changes.push((false, tag));
             }
         }
         entity.updated_by = patch.updated_by.unwrap_or(user);
         entity.updated_at = patch.updated_at.unwrap_or(now);
         let updated_at = entity.updated_at;
+        if !is_new {
+            for (added, tag) in tag_changes {
+                let value =
+                    json!([{ "tag": { "name": self.tag_name(kind, tag).unwrap_or_default() } }]);
+                let (event, values) = if added {
+                    ("entity_tag_added", (json!([]), value))
+                } else {
+                    ("entity_tag_deleted", (value, json!([])))
+                };
+                self.log_event(event, super::eventlog::singular(kind), id, values, now);
+            }
+        }
         for embedded in &patch.contacts {
             if let Embedded::Existing {
                 id: contact,

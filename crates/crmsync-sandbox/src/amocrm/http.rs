@@ -71,13 +71,14 @@ impl App {
     }
 
     /// Runs a mutation, then queues the webhooks its changes trigger.
-    fn mutate<R>(&self, f: impl FnOnce(&mut AmoState, i64) -> R) -> R {
+    pub(crate) fn mutate<R>(&self, f: impl FnOnce(&mut AmoState, i64) -> R) -> R {
         let disabled = self.webhooks.shared.disabled_set();
         let now = self.clock.now_unix();
         let (result, deliveries) = {
             let mut state = self.state();
             let result = f(&mut state, now);
             let events = state.take_events();
+            state.log_changes(&events, now);
             let deliveries = state.webhook_deliveries(&events, &disabled);
             (result, deliveries)
         };
@@ -86,7 +87,7 @@ impl App {
     }
 }
 
-type Shared = State<Arc<App>>;
+pub(crate) type Shared = State<Arc<App>>;
 
 /// Every route of the emulator (without the shared layers).
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -192,6 +193,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             get(list_webhooks).post(add_webhook).delete(delete_webhook),
         )
         .merge(super::http_account::routes())
+        .merge(super::http_relations::routes())
+        .merge(super::http_inbox::routes())
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             require_auth,
@@ -264,15 +267,15 @@ async fn fallback(method: Method, uri: Uri) -> Response {
     super::routes::unmatched(method.as_str(), uri.path())
 }
 
-fn not_found(uri: &Uri, method: &str) -> Response {
+pub(crate) fn not_found(uri: &Uri, method: &str) -> Response {
     super::routes::unmatched(method, uri.path())
 }
 
-fn parse_id(text: &str) -> Option<i64> {
+pub(crate) fn parse_id(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|id| *id > 0)
 }
 
-fn list_params(query: RawQuery) -> Result<ListParams, Response> {
+pub(crate) fn list_params(query: RawQuery) -> Result<ListParams, Response> {
     ListParams::parse(query.0.as_deref()).map_err(|e| match e {
         ListError::OverLimit => wire::over_limit(MAX_LIMIT),
         ListError::Bad(detail) => wire::problem(StatusCode::BAD_REQUEST, &detail),
@@ -280,7 +283,7 @@ fn list_params(query: RawQuery) -> Result<ListParams, Response> {
 }
 
 /// A batch body: a non-empty JSON array of at most `max` items (and at most `gateway_timeout_over`, else 504).
-fn batch_body(app: &App, body: &Bytes, max: usize) -> Result<Vec<Value>, Response> {
+pub(crate) fn batch_body(app: &App, body: &Bytes, max: usize) -> Result<Vec<Value>, Response> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(wire::empty_request());
     }
@@ -305,7 +308,7 @@ fn batch_body(app: &App, body: &Bytes, max: usize) -> Result<Vec<Value>, Respons
 }
 
 /// A single-object body.
-fn object_body(body: &Bytes) -> Result<Value, Response> {
+pub(crate) fn object_body(body: &Bytes) -> Result<Value, Response> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(wire::empty_request());
     }
@@ -325,7 +328,7 @@ fn object_body(body: &Bytes) -> Result<Value, Response> {
     }
 }
 
-fn respond<T>(result: Result<T, Response>) -> Response
+pub(crate) fn respond<T>(result: Result<T, Response>) -> Response
 where
     T: Into<Response>,
 {
@@ -335,12 +338,12 @@ where
     }
 }
 
-fn self_link(href: String) -> Value {
+pub(crate) fn self_link(href: String) -> Value {
     json!({ "self": { "href": href } })
 }
 
 /// `If-Modified-Since` as unix seconds; an unreadable date is ignored, as HTTP servers do.
-fn modified_since(headers: &HeaderMap) -> Option<i64> {
+pub(crate) fn modified_since(headers: &HeaderMap) -> Option<i64> {
     let text = headers.get(header::IF_MODIFIED_SINCE)?.to_str().ok()?;
     chrono::DateTime::parse_from_rfc2822(text.trim())
         .ok()
@@ -387,7 +390,7 @@ fn get_entity(app: &App, id: &str, query: RawQuery, kind: Kind, uri: &Uri) -> Re
     }
 }
 
-fn validation_or<T>(result: Result<T, Vec<ItemErrors>>) -> Result<T, Response> {
+pub(crate) fn validation_or<T>(result: Result<T, Vec<ItemErrors>>) -> Result<T, Response> {
     result.map_err(|failures| wire::validation(&failures))
 }
 
@@ -476,7 +479,7 @@ async fn add_complex(State(app): Shared, body: Bytes) -> Response {
     })())
 }
 
-fn total_envelope(app: &App, path: &str, key: &str, items: Vec<Value>) -> Response {
+pub(crate) fn total_envelope(app: &App, path: &str, key: &str, items: Vec<Value>) -> Response {
     if items.is_empty() {
         return wire::no_content();
     }

@@ -153,13 +153,18 @@ impl ListParams {
 
 /// An inclusive range; a single value gives `from == to`.
 #[derive(Debug, Clone, Copy, Default)]
-struct Range {
+pub(crate) struct Range {
     from: Option<i64>,
     to: Option<i64>,
 }
 
 impl Range {
-    fn read(node: Option<&QueryNode>) -> Option<Range> {
+    /// A range with optional ends.
+    pub(crate) fn between(from: Option<i64>, to: Option<i64>) -> Range {
+        Range { from, to }
+    }
+
+    pub(crate) fn read(node: Option<&QueryNode>) -> Option<Range> {
         let node = node?;
         let parse = |n: Option<&QueryNode>| {
             n.and_then(QueryNode::value)
@@ -178,13 +183,13 @@ impl Range {
         })
     }
 
-    fn contains(&self, value: Option<i64>) -> bool {
+    pub(crate) fn contains(&self, value: Option<i64>) -> bool {
         let Some(v) = value else { return false };
         self.from.is_none_or(|f| v >= f) && self.to.is_none_or(|t| v <= t)
     }
 }
 
-fn ints(node: Option<&QueryNode>) -> Option<Vec<i64>> {
+pub(crate) fn ints(node: Option<&QueryNode>) -> Option<Vec<i64>> {
     let node = node?;
     Some(
         node.list()
@@ -195,7 +200,7 @@ fn ints(node: Option<&QueryNode>) -> Option<Vec<i64>> {
     )
 }
 
-fn strings(node: Option<&QueryNode>) -> Option<Vec<String>> {
+pub(crate) fn strings(node: Option<&QueryNode>) -> Option<Vec<String>> {
     node.map(|n| n.list().iter().map(|v| (*v).to_owned()).collect())
 }
 

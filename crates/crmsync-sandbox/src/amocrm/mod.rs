@@ -16,20 +16,27 @@
 //! ```
 
 mod account;
+mod catalogs;
 mod entities;
+mod eventlog;
 mod fields;
 pub mod fixture;
 mod http;
 mod http_account;
+mod http_inbox;
+mod http_relations;
 mod input;
 pub mod jwt;
 mod listing;
 mod model;
 pub mod oauth;
+mod relations;
 mod render;
 pub mod routes;
+mod sources;
 mod state;
 mod tasks;
+mod unsorted;
 pub mod webhooks;
 mod wire;
 

@@ -178,6 +178,37 @@ impl Links {
             .insert(contact);
     }
 
+    pub(crate) fn unlink_lead_contact(&mut self, lead: i64, contact: i64) {
+        if let Some(list) = self.lead_contacts.get_mut(&lead) {
+            let was_main = list.iter().any(|(c, main)| *c == contact && *main);
+            list.retain(|(c, _)| *c != contact);
+            if was_main && let Some(first) = list.first_mut() {
+                first.1 = true;
+            }
+        }
+        if let Some(set) = self.contact_leads.get_mut(&contact) {
+            set.remove(&lead);
+        }
+    }
+
+    pub(crate) fn unlink_lead_company(&mut self, lead: i64, company: i64) {
+        if self.lead_company.get(&lead) == Some(&company) {
+            self.lead_company.remove(&lead);
+        }
+        if let Some(set) = self.company_leads.get_mut(&company) {
+            set.remove(&lead);
+        }
+    }
+
+    pub(crate) fn unlink_contact_company(&mut self, contact: i64, company: i64) {
+        if self.contact_company.get(&contact) == Some(&company) {
+            self.contact_company.remove(&contact);
+        }
+        if let Some(set) = self.company_contacts.get_mut(&company) {
+            set.remove(&contact);
+        }
+    }
+
     pub(crate) fn contacts_of_lead(&self, lead: i64) -> &[(i64, bool)] {
         self.lead_contacts.get(&lead).map_or(&[], Vec::as_slice)
     }

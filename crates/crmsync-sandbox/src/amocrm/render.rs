@@ -22,11 +22,7 @@ impl AmoState {
     }
 
     fn render_tags(&self, kind: Kind, tags: &[i64]) -> Value {
-        Value::Array(
-            tags.iter()
-                .map(|id| json!({ "id": id, "name": self.tag_name(kind, *id).unwrap_or_default(), "color": null }))
-                .collect(),
-        )
+        Value::Array(tags.iter().map(|id| self.render_tag(kind, *id)).collect())
     }
 
     /// One lead, contact or company as `GET /api/v4/{kind}/{id}` shows it; `with` names extra embeds.

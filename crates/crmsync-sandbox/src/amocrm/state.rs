@@ -4,12 +4,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
+use super::catalogs::{Element, ElementLinks};
+use super::eventlog::LoggedEvent;
 use super::fixture::{
     AccountInfo, CustomFieldDef, CustomFieldSets, Fixture, LOST_STATUS_ID, Pipeline, Status, User,
     WON_STATUS_ID,
 };
 use super::input::FieldError;
 use super::model::{Entity, Kind, Links, Note, Subscription, Task};
+use super::sources::Source;
+use super::unsorted::UnsortedBook;
 use crate::SandboxError;
 
 /// First id of entities created through the API (above 2^31, so 32-bit ids break visibly).
@@ -31,6 +35,7 @@ pub(crate) struct ItemErrors {
 pub(crate) struct TagBook {
     by_id: BTreeMap<i64, String>,
     by_name: HashMap<String, i64>,
+    colors: HashMap<i64, String>,
 }
 
 /// What changed, for webhooks.
@@ -77,6 +82,12 @@ pub(crate) struct AmoState {
     pub(crate) customers_enabled: bool,
     /// Changes since the last [`AmoState::take_events`], for webhooks.
     pub(crate) events: Vec<Event>,
+    /// What `GET /api/v4/events` lists.
+    pub(crate) event_log: Vec<LoggedEvent>,
+    pub(crate) elements: BTreeMap<i64, Element>,
+    pub(crate) element_links: ElementLinks,
+    pub(crate) unsorted: UnsortedBook,
+    pub(crate) sources: BTreeMap<i64, Source>,
     next_ids: HashMap<&'static str, i64>,
 }
 
@@ -130,6 +141,11 @@ impl AmoState {
             tags: HashMap::new(),
             subscriptions: Vec::new(),
             events: Vec::new(),
+            event_log: Vec::new(),
+            elements: BTreeMap::new(),
+            element_links: ElementLinks::new(),
+            unsorted: UnsortedBook::new(),
+            sources: BTreeMap::new(),
             next_ids: HashMap::from([
                 ("leads", LEAD_BASE),
                 ("contacts", CONTACT_BASE),
@@ -193,6 +209,7 @@ impl AmoState {
                 .map_err(|f| to_fixture_error("notes", f))?;
         }
         state.events.clear();
+        state.event_log.clear();
         Ok(state)
     }
 
@@ -287,6 +304,25 @@ impl AmoState {
             .get(&kind)
             .and_then(|b| b.by_id.get(&id))
             .map(String::as_str)
+    }
+
+    pub(crate) fn tag_color(&self, kind: Kind, id: i64) -> Option<&str> {
+        self.tags
+            .get(&kind)
+            .and_then(|b| b.colors.get(&id))
+            .map(String::as_str)
+    }
+
+    pub(crate) fn set_tag_color(&mut self, kind: Kind, id: i64, color: String) {
+        self.tags.entry(kind).or_default().colors.insert(id, color);
+    }
+
+    /// Every tag id of `kind`, ascending.
+    pub(crate) fn tag_ids(&self, kind: Kind) -> Vec<i64> {
+        self.tags
+            .get(&kind)
+            .map(|b| b.by_id.keys().copied().collect())
+            .unwrap_or_default()
     }
 
     pub(crate) fn tag_lookup(&self, kind: Kind, lowercase_name: &str) -> Option<i64> {

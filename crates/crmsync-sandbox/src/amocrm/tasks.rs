@@ -1,12 +1,41 @@
 //! Adding and updating tasks and notes, all-or-nothing per request.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::input::{Errors, Reader, request_id};
 use super::model::{Kind, Note, Task};
 use super::state::{AmoState, ItemErrors};
 
 const TASK_ENTITY_TYPES: [&str; 4] = ["leads", "contacts", "companies", "customers"];
+
+/// Note types the API accepts, with the parameters each requires.
+const NOTE_TYPES: &[(&str, &[&str])] = &[
+    ("common", &["text"]),
+    ("call_in", &["uniq", "duration", "source", "phone"]),
+    ("call_out", &["uniq", "duration", "source", "phone"]),
+    ("service_message", &["service", "text"]),
+    ("extended_service_message", &["service", "text"]),
+    ("message_cashier", &["status", "text"]),
+    ("geolocation", &["text", "address", "longitude", "latitude"]),
+    ("sms_in", &["text", "phone"]),
+    ("sms_out", &["text", "phone"]),
+    ("attachment", &["file_uuid", "file_name"]),
+    ("invoice_paid", &["text"]),
+    ("key_action_completed", &["text"]),
+];
+
+/// A known note type with its required parameters present.
+fn check_note(note_type: &str, params: &Value, errors: &mut Errors) {
+    let Some((_, required)) = NOTE_TYPES.iter().find(|(t, _)| *t == note_type) else {
+        errors.choice("note_type");
+        return;
+    };
+    for key in *required {
+        if params.get(*key).is_none_or(Value::is_null) {
+            errors.missing(format!("params.{key}"));
+        }
+    }
+}
 
 /// Result of one applied task or note item.
 #[derive(Debug, Clone)]
@@ -204,6 +233,10 @@ impl AmoState {
                 updated_at: task.updated_at,
                 entity_id: task.entity_id,
             });
+            if !fixture {
+                let after = json!([{ "task": { "id": task.id, "text": task.text } }]);
+                self.log_event("task_added", "task", task.id, (json!([]), after), now);
+            }
             self.tasks.insert(task.id, task);
         }
         Ok(saved)
@@ -222,6 +255,11 @@ impl AmoState {
             let Some(mut task) = task else { continue };
             if task.updated_at == 0 {
                 task.updated_at = now;
+            }
+            let was_completed = self.tasks.get(&task.id).is_some_and(|t| t.is_completed);
+            if task.is_completed && !was_completed {
+                let after = json!([{ "task_completed": true, "result": { "text": task.result } }]);
+                self.log_event("task_completed", "task", task.id, (json!([]), after), now);
             }
             saved.push(Saved {
                 id: task.id,
@@ -303,6 +341,9 @@ impl AmoState {
         if let Some(params) = r.object("params", errors) {
             note.params = Value::Object(params.clone());
         }
+        if !note.note_type.is_empty() {
+            check_note(&note.note_type, &note.params, errors);
+        }
         if let Some(user) = r.int("responsible_user_id", errors) {
             if self.is_user(user) {
                 note.responsible_user_id = user;
@@ -352,6 +393,12 @@ impl AmoState {
                 updated_at: note.updated_at,
                 entity_id: Some(note.entity_id),
             });
+            if !fixture {
+                let after = json!([{ "note": { "id": note.id } }]);
+                let event = super::eventlog::note_event(&note.note_type);
+                let entity = super::eventlog::singular(kind);
+                self.log_event(event, entity, note.entity_id, (json!([]), after), now);
+            }
             self.notes.insert(note.id, note);
         }
         Ok(saved)
