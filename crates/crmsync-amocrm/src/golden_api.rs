@@ -121,3 +121,59 @@ fn a_documented_task_update_answer_names_the_task() {
     .unwrap();
     assert_eq!(page.items[0].id, 4745251);
 }
+
+#[test]
+fn documented_webhooks_decode_without_showing_their_destination() {
+    use crate::subscriptions::Webhook;
+    let page =
+        hal_page::<Webhook>("GET /api/v4/webhooks", "webhooks", golden!("webhooks.json")).unwrap();
+    assert_eq!(page.items[0].settings.len(), 3);
+    assert!(!page.items[0].disabled);
+    assert!(!format!("{:?}", page.items[0]).contains("/amocrm/hook"));
+    let added: Webhook = serde_json::from_slice(golden!("webhook_added.json")).unwrap();
+    assert_eq!(added.id, 24);
+}
+
+#[test]
+fn documented_unsorted_bodies_give_uids_entities_and_totals() {
+    use crate::unsorted::{Unsorted, UnsortedCategory, UnsortedSummary};
+    let page = hal_page::<Unsorted>(
+        "GET /api/v4/leads/unsorted",
+        "unsorted",
+        golden!("unsorted_page.json"),
+    )
+    .unwrap();
+    let item = &page.items[0];
+    assert_eq!(item.category, UnsortedCategory::Forms);
+    assert_eq!(item.entities.leads, vec![26053491]);
+    assert_eq!(item.entities.contacts, vec![13553047]);
+    assert!(item.entities.companies.is_empty());
+    assert_eq!(item.metadata["form_sent_at"], 1590398168);
+    let summary: UnsortedSummary =
+        serde_json::from_slice(golden!("unsorted_summary.json")).unwrap();
+    assert_eq!(
+        (summary.total, summary.accepted, summary.average_sort_time),
+        (5, 1, 10)
+    );
+    assert_eq!(summary.categories["sip"], 2);
+    let added = hal_page::<Unsorted>(
+        "POST /api/v4/leads/unsorted/forms",
+        "unsorted",
+        golden!("unsorted_added.json"),
+    )
+    .unwrap();
+    assert_eq!(added.items[0].request_id.as_deref(), Some("123"));
+    assert_eq!(added.items[0].category, UnsortedCategory::Unknown);
+    let accepted: Unsorted = serde_json::from_slice(golden!("unsorted_accepted.json")).unwrap();
+    assert_eq!(accepted.entities.leads, vec![26053491]);
+}
+
+#[test]
+fn documented_sources_decode() {
+    use crate::sources::Source;
+    let page =
+        hal_page::<Source>("GET /api/v4/sources", "sources", golden!("sources.json")).unwrap();
+    assert_eq!(page.items[0].external_id, "123456");
+    assert_eq!(page.items[0].origin_code, None);
+    assert_eq!(page.items[0].pipeline_id, Some(3177727));
+}

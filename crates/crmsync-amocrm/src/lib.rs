@@ -77,9 +77,11 @@ mod redact;
 mod rest;
 mod retry;
 pub mod settings;
+pub mod sources;
 pub mod subscriptions;
 pub mod tags;
 pub mod tasks;
+pub mod unsorted;
 pub mod webhook;
 
 pub use auth::{Credentials, OAuthApp, StoredTokens, TokenPair};

@@ -259,3 +259,84 @@ async fn notes_and_task_updates_carry_every_documented_key() {
         "the emulator lacks documented keys: {gaps:?}"
     );
 }
+
+#[tokio::test]
+async fn webhooks_unsorted_and_sources_carry_every_documented_key() {
+    let emulator = emulator(AmoCrmConfig::default()).await;
+    let mut gaps = Vec::new();
+    let hook = raw(
+        &emulator,
+        "POST",
+        "/api/v4/webhooks",
+        Some(json!({ "destination": "https://example.com/amocrm/hook", "settings": ["add_lead"], "sort": 10 })),
+    )
+    .await;
+    missing(
+        &golden("webhook_added.json"),
+        &hook,
+        "webhook_added",
+        &mut gaps,
+    );
+    let hooks = raw(&emulator, "GET", "/api/v4/webhooks", None).await;
+    missing(&golden("webhooks.json"), &hooks, "webhooks", &mut gaps);
+
+    let documented = golden("unsorted_page.json");
+    let item = &documented["_embedded"]["unsorted"][0];
+    let added = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/unsorted/forms",
+        Some(json!([{
+            "source_uid": item["source_uid"], "source_name": item["source_name"], "metadata": item["metadata"],
+            "request_id": "123",
+            "_embedded": { "leads": [{ "name": "Lead" }], "contacts": [{ "name": "Contact" }] }
+        }])),
+    )
+    .await;
+    missing(
+        &golden("unsorted_added.json"),
+        &added,
+        "unsorted_added",
+        &mut gaps,
+    );
+    let listed = raw(&emulator, "GET", "/api/v4/leads/unsorted?limit=1", None).await;
+    missing(&documented, &listed, "unsorted_page", &mut gaps);
+    let summary = raw(&emulator, "GET", "/api/v4/leads/unsorted/summary", None).await;
+    missing(
+        &golden("unsorted_summary.json"),
+        &summary,
+        "unsorted_summary",
+        &mut gaps,
+    );
+    let uid = added["_embedded"]["unsorted"][0]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let accepted = raw(
+        &emulator,
+        "POST",
+        &format!("/api/v4/leads/unsorted/{uid}/accept"),
+        Some(json!({})),
+    )
+    .await;
+    missing(
+        &golden("unsorted_accepted.json"),
+        &accepted,
+        "unsorted_accepted",
+        &mut gaps,
+    );
+
+    raw(
+        &emulator,
+        "POST",
+        "/api/v4/sources",
+        Some(json!([{ "name": "Новый источник", "external_id": "123456" }])),
+    )
+    .await;
+    let sources = raw(&emulator, "GET", "/api/v4/sources", None).await;
+    missing(&golden("sources.json"), &sources, "sources", &mut gaps);
+    assert!(
+        gaps.is_empty(),
+        "the emulator lacks documented keys: {gaps:?}"
+    );
+}
