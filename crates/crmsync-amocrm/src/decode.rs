@@ -141,6 +141,14 @@ pub(crate) fn tasks_page(body: &[u8]) -> Result<DecodedPage<Task>, CrmError> {
     })
 }
 
+/// `GET /api/v4/tasks/{id}`.
+pub(crate) fn task(body: &[u8]) -> Result<Task, CrmError> {
+    let context = "GET /api/v4/tasks/{id}";
+    parse::<wire::Task>(context, body)?
+        .into_domain()
+        .map_err(|what| invalid(context, body, &what))
+}
+
 /// A page of `GET /api/v4/{kind}/notes`.
 pub(crate) fn notes_page(kind: EntityKind, body: &[u8]) -> Result<DecodedPage<Note>, CrmError> {
     let context = format!("GET /api/v4/{}/notes", kind.api_name());

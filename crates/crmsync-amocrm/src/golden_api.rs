@@ -61,3 +61,119 @@ fn documented_events_give_their_stage_change_and_string_ids() {
     assert_eq!(page.items[1].value_after[0]["note"]["id"], 42743871);
     assert_eq!(page.next.as_deref(), Some("/api/v4/events?limit=2&page=2"));
 }
+
+#[test]
+fn documented_notes_of_every_type_decode_into_their_typed_params() {
+    use crate::notes::{AddedNote, AmoNote, NoteParams};
+    let page = hal_page::<AmoNote>(
+        "GET /api/v4/leads/notes",
+        "notes",
+        golden!("notes_page.json"),
+    )
+    .unwrap();
+    let types: Vec<&str> = page.items.iter().map(|n| n.params.note_type()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "common",
+            "call_in",
+            "service_message",
+            "geolocation",
+            "sms_out",
+            "message_cashier",
+            "attachment"
+        ]
+    );
+    assert!(
+        page.items
+            .iter()
+            .all(|n| !matches!(n.params, NoteParams::Other { .. }))
+    );
+    match &page.items[1].params {
+        NoteParams::CallIn(call) => {
+            assert_eq!(call.duration, 60);
+            assert_eq!(call.source, "onlinePBX");
+            assert_eq!(call.call_status, None);
+        }
+        other => panic!("expected a call, got {other:?}"),
+    }
+    match &page.items[3].params {
+        NoteParams::Geolocation { latitude, .. } => assert_eq!(latitude, "91.423146"),
+        other => panic!("expected a geolocation, got {other:?}"),
+    }
+    assert_eq!(page.items[0].entity_id, 167353);
+    let added = hal_page::<AddedNote>(
+        "POST /api/v4/leads/notes",
+        "notes",
+        golden!("notes_added.json"),
+    )
+    .unwrap();
+    assert_eq!(added.items[1].request_id.as_deref(), Some("1"));
+}
+
+#[test]
+fn a_documented_task_update_answer_names_the_task() {
+    let page = hal_page::<crate::rest::IdOnly>(
+        "PATCH /api/v4/tasks",
+        "tasks",
+        golden!("tasks_updated.json"),
+    )
+    .unwrap();
+    assert_eq!(page.items[0].id, 4745251);
+}
+
+#[test]
+fn documented_webhooks_decode_without_showing_their_destination() {
+    use crate::subscriptions::Webhook;
+    let page =
+        hal_page::<Webhook>("GET /api/v4/webhooks", "webhooks", golden!("webhooks.json")).unwrap();
+    assert_eq!(page.items[0].settings.len(), 3);
+    assert!(!page.items[0].disabled);
+    assert!(!format!("{:?}", page.items[0]).contains("/amocrm/hook"));
+    let added: Webhook = serde_json::from_slice(golden!("webhook_added.json")).unwrap();
+    assert_eq!(added.id, 24);
+}
+
+#[test]
+fn documented_unsorted_bodies_give_uids_entities_and_totals() {
+    use crate::unsorted::{Unsorted, UnsortedCategory, UnsortedSummary};
+    let page = hal_page::<Unsorted>(
+        "GET /api/v4/leads/unsorted",
+        "unsorted",
+        golden!("unsorted_page.json"),
+    )
+    .unwrap();
+    let item = &page.items[0];
+    assert_eq!(item.category, UnsortedCategory::Forms);
+    assert_eq!(item.entities.leads, vec![26053491]);
+    assert_eq!(item.entities.contacts, vec![13553047]);
+    assert!(item.entities.companies.is_empty());
+    assert_eq!(item.metadata["form_sent_at"], 1590398168);
+    let summary: UnsortedSummary =
+        serde_json::from_slice(golden!("unsorted_summary.json")).unwrap();
+    assert_eq!(
+        (summary.total, summary.accepted, summary.average_sort_time),
+        (5, 1, 10)
+    );
+    assert_eq!(summary.categories["sip"], 2);
+    let added = hal_page::<Unsorted>(
+        "POST /api/v4/leads/unsorted/forms",
+        "unsorted",
+        golden!("unsorted_added.json"),
+    )
+    .unwrap();
+    assert_eq!(added.items[0].request_id.as_deref(), Some("123"));
+    assert_eq!(added.items[0].category, UnsortedCategory::Unknown);
+    let accepted: Unsorted = serde_json::from_slice(golden!("unsorted_accepted.json")).unwrap();
+    assert_eq!(accepted.entities.leads, vec![26053491]);
+}
+
+#[test]
+fn documented_sources_decode() {
+    use crate::sources::Source;
+    let page =
+        hal_page::<Source>("GET /api/v4/sources", "sources", golden!("sources.json")).unwrap();
+    assert_eq!(page.items[0].external_id, "123456");
+    assert_eq!(page.items[0].origin_code, None);
+    assert_eq!(page.items[0].pipeline_id, Some(3177727));
+}

@@ -34,7 +34,7 @@ impl Query {
         }
     }
 
-    fn order(&mut self, order: Option<Order>) {
+    pub(crate) fn order(&mut self, order: Option<Order>) {
         let Some(order) = order else { return };
         let field = match order.field {
             OrderField::Id => "id",

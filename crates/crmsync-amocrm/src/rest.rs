@@ -306,7 +306,19 @@ impl AmoCrmClient {
         items: &[T],
         request_ids: impl Iterator<Item = Option<String>>,
     ) -> Result<Vec<R>, CrmError> {
-        let prepared = batch::with_request_ids(bodies(key, items)?, request_ids, true)?;
+        self.create_bodies(path, key, bodies(key, items)?, request_ids)
+            .await
+    }
+
+    /// Creates prepared JSON objects at `path` (each with the caller's request id or its index).
+    pub(crate) async fn create_bodies<R: DeserializeOwned + Send>(
+        &self,
+        path: &str,
+        key: &str,
+        bodies: Vec<Map<String, Value>>,
+        request_ids: impl Iterator<Item = Option<String>>,
+    ) -> Result<Vec<R>, CrmError> {
+        let prepared = batch::with_request_ids(bodies, request_ids, true)?;
         self.write_batch(
             Write {
                 method: Method::POST,

@@ -190,3 +190,153 @@ async fn tags_links_and_events_carry_every_documented_key() {
         "the emulator lacks documented keys: {gaps:?}"
     );
 }
+
+#[tokio::test]
+async fn notes_and_task_updates_carry_every_documented_key() {
+    let emulator = emulator(AmoCrmConfig::default()).await;
+    let mut gaps = Vec::new();
+    let lead = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads",
+        Some(json!([{ "name": "Lead" }])),
+    )
+    .await["_embedded"]["leads"][0]["id"]
+        .clone();
+    let documented = golden("notes_page.json");
+    let items: Vec<Value> = documented["_embedded"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| json!({ "entity_id": lead, "note_type": n["note_type"], "params": n["params"] }))
+        .collect();
+    let added = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/notes",
+        Some(Value::Array(items)),
+    )
+    .await;
+    missing(
+        &golden("notes_added.json"),
+        &added,
+        "notes_added",
+        &mut gaps,
+    );
+    let listed = raw(&emulator, "GET", "/api/v4/leads/notes?limit=7", None).await;
+    missing(&documented, &listed, "notes_page", &mut gaps);
+    for (doc, emu) in documented["_embedded"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(listed["_embedded"]["notes"].as_array().unwrap())
+    {
+        missing(doc, emu, "notes_page.note", &mut gaps);
+    }
+    let task = raw(
+        &emulator,
+        "POST",
+        "/api/v4/tasks",
+        Some(json!([{ "text": "Call", "complete_till": 1_900_000_000 }])),
+    )
+    .await["_embedded"]["tasks"][0]["id"]
+        .clone();
+    let updated = raw(
+        &emulator,
+        "PATCH",
+        "/api/v4/tasks",
+        Some(json!([{ "id": task, "is_completed": true, "result": { "text": "Done" } }])),
+    )
+    .await;
+    missing(
+        &golden("tasks_updated.json"),
+        &updated,
+        "tasks_updated",
+        &mut gaps,
+    );
+    assert!(
+        gaps.is_empty(),
+        "the emulator lacks documented keys: {gaps:?}"
+    );
+}
+
+#[tokio::test]
+async fn webhooks_unsorted_and_sources_carry_every_documented_key() {
+    let emulator = emulator(AmoCrmConfig::default()).await;
+    let mut gaps = Vec::new();
+    let hook = raw(
+        &emulator,
+        "POST",
+        "/api/v4/webhooks",
+        Some(json!({ "destination": "https://example.com/amocrm/hook", "settings": ["add_lead"], "sort": 10 })),
+    )
+    .await;
+    missing(
+        &golden("webhook_added.json"),
+        &hook,
+        "webhook_added",
+        &mut gaps,
+    );
+    let hooks = raw(&emulator, "GET", "/api/v4/webhooks", None).await;
+    missing(&golden("webhooks.json"), &hooks, "webhooks", &mut gaps);
+
+    let documented = golden("unsorted_page.json");
+    let item = &documented["_embedded"]["unsorted"][0];
+    let added = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/unsorted/forms",
+        Some(json!([{
+            "source_uid": item["source_uid"], "source_name": item["source_name"], "metadata": item["metadata"],
+            "request_id": "123",
+            "_embedded": { "leads": [{ "name": "Lead" }], "contacts": [{ "name": "Contact" }] }
+        }])),
+    )
+    .await;
+    missing(
+        &golden("unsorted_added.json"),
+        &added,
+        "unsorted_added",
+        &mut gaps,
+    );
+    let listed = raw(&emulator, "GET", "/api/v4/leads/unsorted?limit=1", None).await;
+    missing(&documented, &listed, "unsorted_page", &mut gaps);
+    let summary = raw(&emulator, "GET", "/api/v4/leads/unsorted/summary", None).await;
+    missing(
+        &golden("unsorted_summary.json"),
+        &summary,
+        "unsorted_summary",
+        &mut gaps,
+    );
+    let uid = added["_embedded"]["unsorted"][0]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let accepted = raw(
+        &emulator,
+        "POST",
+        &format!("/api/v4/leads/unsorted/{uid}/accept"),
+        Some(json!({})),
+    )
+    .await;
+    missing(
+        &golden("unsorted_accepted.json"),
+        &accepted,
+        "unsorted_accepted",
+        &mut gaps,
+    );
+
+    raw(
+        &emulator,
+        "POST",
+        "/api/v4/sources",
+        Some(json!([{ "name": "Новый источник", "external_id": "123456" }])),
+    )
+    .await;
+    let sources = raw(&emulator, "GET", "/api/v4/sources", None).await;
+    missing(&golden("sources.json"), &sources, "sources", &mut gaps);
+    assert!(
+        gaps.is_empty(),
+        "the emulator lacks documented keys: {gaps:?}"
+    );
+}

@@ -324,6 +324,15 @@ impl AmoState {
         }
     }
 
+    /// Checks `items` as an add would, changing nothing.
+    pub(crate) fn validate_entities(
+        &self,
+        kind: Kind,
+        items: &[Value],
+    ) -> Result<(), Vec<ItemErrors>> {
+        self.parse_batch(kind, items, Mode::Add).map(drop)
+    }
+
     pub(crate) fn add_entities(
         &mut self,
         kind: Kind,

@@ -23,6 +23,7 @@ mod fields;
 pub mod fixture;
 mod http;
 mod http_account;
+mod http_inbox;
 mod http_relations;
 mod input;
 pub mod jwt;
@@ -32,8 +33,10 @@ pub mod oauth;
 mod relations;
 mod render;
 pub mod routes;
+mod sources;
 mod state;
 mod tasks;
+mod unsorted;
 pub mod webhooks;
 mod wire;
 

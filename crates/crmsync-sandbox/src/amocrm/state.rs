@@ -12,6 +12,8 @@ use super::fixture::{
 };
 use super::input::FieldError;
 use super::model::{Entity, Kind, Links, Note, Subscription, Task};
+use super::sources::Source;
+use super::unsorted::UnsortedBook;
 use crate::SandboxError;
 
 /// First id of entities created through the API (above 2^31, so 32-bit ids break visibly).
@@ -84,6 +86,8 @@ pub(crate) struct AmoState {
     pub(crate) event_log: Vec<LoggedEvent>,
     pub(crate) elements: BTreeMap<i64, Element>,
     pub(crate) element_links: ElementLinks,
+    pub(crate) unsorted: UnsortedBook,
+    pub(crate) sources: BTreeMap<i64, Source>,
     next_ids: HashMap<&'static str, i64>,
 }
 
@@ -140,6 +144,8 @@ impl AmoState {
             event_log: Vec::new(),
             elements: BTreeMap::new(),
             element_links: ElementLinks::new(),
+            unsorted: UnsortedBook::new(),
+            sources: BTreeMap::new(),
             next_ids: HashMap::from([
                 ("leads", LEAD_BASE),
                 ("contacts", CONTACT_BASE),

@@ -8,6 +8,35 @@ use super::state::{AmoState, ItemErrors};
 
 const TASK_ENTITY_TYPES: [&str; 4] = ["leads", "contacts", "companies", "customers"];
 
+/// Note types the API accepts, with the parameters each requires.
+const NOTE_TYPES: &[(&str, &[&str])] = &[
+    ("common", &["text"]),
+    ("call_in", &["uniq", "duration", "source", "phone"]),
+    ("call_out", &["uniq", "duration", "source", "phone"]),
+    ("service_message", &["service", "text"]),
+    ("extended_service_message", &["service", "text"]),
+    ("message_cashier", &["status", "text"]),
+    ("geolocation", &["text", "address", "longitude", "latitude"]),
+    ("sms_in", &["text", "phone"]),
+    ("sms_out", &["text", "phone"]),
+    ("attachment", &["file_uuid", "file_name"]),
+    ("invoice_paid", &["text"]),
+    ("key_action_completed", &["text"]),
+];
+
+/// A known note type with its required parameters present.
+fn check_note(note_type: &str, params: &Value, errors: &mut Errors) {
+    let Some((_, required)) = NOTE_TYPES.iter().find(|(t, _)| *t == note_type) else {
+        errors.choice("note_type");
+        return;
+    };
+    for key in *required {
+        if params.get(*key).is_none_or(Value::is_null) {
+            errors.missing(format!("params.{key}"));
+        }
+    }
+}
+
 /// Result of one applied task or note item.
 #[derive(Debug, Clone)]
 pub(crate) struct Saved {
@@ -311,6 +340,9 @@ impl AmoState {
         }
         if let Some(params) = r.object("params", errors) {
             note.params = Value::Object(params.clone());
+        }
+        if !note.note_type.is_empty() {
+            check_note(&note.note_type, &note.params, errors);
         }
         if let Some(user) = r.int("responsible_user_id", errors) {
             if self.is_user(user) {
