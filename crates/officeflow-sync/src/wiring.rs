@@ -134,7 +134,9 @@ pub(crate) async fn wire(
     }
     let mut flow_categories = Vec::with_capacity(categories.len());
     for category in &categories {
-        let Some((_, source)) = flow_sources.iter().find(|(name, _)| *name == category.source)
+        let Some((_, source)) = flow_sources
+            .iter()
+            .find(|(name, _)| *name == category.source)
         else {
             return Err(Failure::usage(format!(
                 "config: processes.categories.source: category {:?} names source {:?}, which has no [sources.{}] section",
