@@ -84,7 +84,11 @@ fn name(r: &Reader<'_>, required: bool, errors: &mut Errors) -> Option<String> {
     match r.string("name", errors) {
         Some(n) if !n.trim().is_empty() => Some(n),
         Some(_) => {
-            errors.push("NotBlank", r.path("name"), "This value should not be blank.");
+            errors.push(
+                "NotBlank",
+                r.path("name"),
+                "This value should not be blank.",
+            );
             None
         }
         None => {
@@ -106,15 +110,18 @@ impl AmoState {
     }
 
     fn next_field_id(&mut self, what: &'static str) -> i64 {
-        let highest = [&self.fields.leads, &self.fields.contacts, &self.fields.companies]
-            .iter()
-            .flat_map(|defs| {
-                defs.iter().flat_map(|d| {
-                    std::iter::once(d.id).chain(d.enums.iter().flatten().map(|e| e.id))
-                })
-            })
-            .max()
-            .unwrap_or(0);
+        let highest = [
+            &self.fields.leads,
+            &self.fields.contacts,
+            &self.fields.companies,
+        ]
+        .iter()
+        .flat_map(|defs| {
+            defs.iter()
+                .flat_map(|d| std::iter::once(d.id).chain(d.enums.iter().flatten().map(|e| e.id)))
+        })
+        .max()
+        .unwrap_or(0);
         self.reserve(what, highest);
         self.allocate(what)
     }
@@ -123,7 +130,10 @@ impl AmoState {
         let list = r.array("enums", errors)?.clone();
         let mut enums = Vec::with_capacity(list.len());
         for (i, item) in list.iter().enumerate() {
-            let value = item.get("value").and_then(Value::as_str).unwrap_or_default();
+            let value = item
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if value.trim().is_empty() {
                 errors.missing(format!("enums.{i}.value"));
                 continue;
@@ -146,7 +156,10 @@ impl AmoState {
     }
 
     fn group_exists(&self, kind: Kind, id: &str) -> bool {
-        self.admin.groups.iter().any(|g| g.kind == kind && g.id == id)
+        self.admin
+            .groups
+            .iter()
+            .any(|g| g.kind == kind && g.id == id)
     }
 
     fn parse_field(
@@ -170,7 +183,12 @@ impl AmoState {
                 errors.not_found("id", "Custom field");
                 return None;
             };
-            let extra = self.admin.extras.get(&(kind, id)).cloned().unwrap_or_default();
+            let extra = self
+                .admin
+                .extras
+                .get(&(kind, id))
+                .cloned()
+                .unwrap_or_default();
             (def, extra)
         } else {
             let field_type = match r.string("type", errors) {
@@ -275,7 +293,11 @@ impl AmoState {
             return Ok(false);
         };
         if matches!(def.code.as_deref(), Some("PHONE" | "EMAIL" | "POSITION")) {
-            return Err(one("id", "NotSupportedChoice", "A predefined field cannot be deleted."));
+            return Err(one(
+                "id",
+                "NotSupportedChoice",
+                "A predefined field cannot be deleted.",
+            ));
         }
         self.defs_mut(kind).retain(|d| d.id != id);
         self.admin.extras.remove(&(kind, id));
@@ -286,7 +308,11 @@ impl AmoState {
     }
 
     pub(crate) fn field_extra(&self, kind: Kind, id: i64) -> FieldExtra {
-        self.admin.extras.get(&(kind, id)).cloned().unwrap_or_default()
+        self.admin
+            .extras
+            .get(&(kind, id))
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub(crate) fn render_group(&self, g: &FieldGroup) -> Value {
@@ -294,7 +320,9 @@ impl AmoState {
             .admin
             .extras
             .iter()
-            .filter(|((kind, _), e)| *kind == g.kind && e.group_id.as_deref() == Some(g.id.as_str()))
+            .filter(|((kind, _), e)| {
+                *kind == g.kind && e.group_id.as_deref() == Some(g.id.as_str())
+            })
             .map(|((_, id), _)| *id)
             .collect();
         json!({
@@ -311,7 +339,11 @@ impl AmoState {
     }
 
     /// `POST /api/v4/{entity}/custom_fields/groups`: `name` and `sort`.
-    pub(crate) fn add_groups(&mut self, kind: Kind, items: &[Value]) -> Result<Vec<(String, String)>, Vec<ItemErrors>> {
+    pub(crate) fn add_groups(
+        &mut self,
+        kind: Kind,
+        items: &[Value],
+    ) -> Result<Vec<(String, String)>, Vec<ItemErrors>> {
         let parsed = collect(items, |item, errors| {
             let Some(obj) = item.as_object() else {
                 errors.invalid_type("", "array");
@@ -324,7 +356,11 @@ impl AmoState {
         let mut out = Vec::new();
         for (rid, group) in parsed {
             let Some((name, sort)) = group else { continue };
-            let id = format!("{}_{}", kind.plural(), 1_000_000 + self.allocate("field_groups"));
+            let id = format!(
+                "{}_{}",
+                kind.plural(),
+                1_000_000 + self.allocate("field_groups")
+            );
             self.admin.groups.push(FieldGroup {
                 id: id.clone(),
                 kind,
@@ -337,12 +373,21 @@ impl AmoState {
     }
 
     /// `PATCH /api/v4/{entity}/custom_fields/groups/{id}`: `name`, `sort` and `fields` (the ids it holds).
-    pub(crate) fn update_group(&mut self, kind: Kind, id: &str, item: &Value) -> Result<bool, Vec<ItemErrors>> {
+    pub(crate) fn update_group(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        item: &Value,
+    ) -> Result<bool, Vec<ItemErrors>> {
         if !self.group_exists(kind, id) {
             return Ok(false);
         }
         let Some(obj) = item.as_object() else {
-            return Err(one("", "InvalidType", "This value should be of type array."));
+            return Err(one(
+                "",
+                "InvalidType",
+                "This value should be of type array.",
+            ));
         };
         let r = Reader::new(obj, "");
         let mut errors = Errors::default();
@@ -364,7 +409,12 @@ impl AmoState {
                 errors: errors.list,
             }]);
         }
-        if let Some(group) = self.admin.groups.iter_mut().find(|g| g.kind == kind && g.id == id) {
+        if let Some(group) = self
+            .admin
+            .groups
+            .iter_mut()
+            .find(|g| g.kind == kind && g.id == id)
+        {
             if let Some(n) = new_name {
                 group.name = n;
             }
@@ -385,7 +435,9 @@ impl AmoState {
         if !self.group_exists(kind, id) {
             return false;
         }
-        self.admin.groups.retain(|g| !(g.kind == kind && g.id == id));
+        self.admin
+            .groups
+            .retain(|g| !(g.kind == kind && g.id == id));
         for extra in self.admin.extras.values_mut() {
             if extra.group_id.as_deref() == Some(id) {
                 extra.group_id = None;
@@ -395,7 +447,11 @@ impl AmoState {
     }
 
     /// Adds (`update == false`) or changes roles: `name` and a `rights` object.
-    pub(crate) fn save_roles(&mut self, items: &[Value], update: bool) -> Result<Vec<(String, i64)>, Vec<ItemErrors>> {
+    pub(crate) fn save_roles(
+        &mut self,
+        items: &[Value],
+        update: bool,
+    ) -> Result<Vec<(String, i64)>, Vec<ItemErrors>> {
         let parsed = collect(items, |item, errors| {
             let Some(obj) = item.as_object() else {
                 errors.invalid_type("", "array");
@@ -406,7 +462,11 @@ impl AmoState {
                 match r.int("id", errors) {
                     Some(id) if self.admin.roles.contains_key(&id) => Some(id),
                     Some(id) if id == super::account::ROLE_ID => {
-                        errors.push("NotSupportedChoice", "id", "A predefined role cannot be changed.");
+                        errors.push(
+                            "NotSupportedChoice",
+                            "id",
+                            "A predefined role cannot be changed.",
+                        );
                         None
                     }
                     Some(_) => {
@@ -422,7 +482,8 @@ impl AmoState {
                 None
             };
             let existing = id.and_then(|id| self.admin.roles.get(&id)).cloned();
-            let n = name(&r, !update, errors).or_else(|| existing.as_ref().map(|e| e.name.clone()))?;
+            let n =
+                name(&r, !update, errors).or_else(|| existing.as_ref().map(|e| e.name.clone()))?;
             let rights = match r.object("rights", errors) {
                 Some(rights) => Value::Object(rights.clone()),
                 None => existing.map_or_else(|| self.user_rights(false), |e| e.rights),
@@ -448,7 +509,11 @@ impl AmoState {
     /// Deletes a role added through the API; the predefined one stays.
     pub(crate) fn delete_role(&mut self, id: i64) -> Result<bool, Vec<ItemErrors>> {
         if id == super::account::ROLE_ID {
-            return Err(one("id", "NotSupportedChoice", "A role held by users cannot be deleted."));
+            return Err(one(
+                "id",
+                "NotSupportedChoice",
+                "A role held by users cannot be deleted.",
+            ));
         }
         Ok(self.admin.roles.remove(&id).is_some())
     }

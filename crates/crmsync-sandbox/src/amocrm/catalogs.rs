@@ -224,7 +224,11 @@ impl AmoState {
                     errors.missing("id");
                     return None;
                 };
-                match self.elements.get(&id).filter(|e| e.catalog_id == catalog_id) {
+                match self
+                    .elements
+                    .get(&id)
+                    .filter(|e| e.catalog_id == catalog_id)
+                {
                     Some(e) => e.clone(),
                     None => {
                         errors.not_found("id", "Element");
@@ -250,7 +254,9 @@ impl AmoState {
                 None => {}
             }
             match obj.get("custom_fields_values") {
-                Some(v @ (Value::Array(_) | Value::Null)) => element.custom_fields_values = v.clone(),
+                Some(v @ (Value::Array(_) | Value::Null)) => {
+                    element.custom_fields_values = v.clone()
+                }
                 Some(_) => errors.invalid_type("custom_fields_values", "array"),
                 None => {}
             }

@@ -138,7 +138,9 @@ impl AmoState {
         })?;
         let mut out = Vec::new();
         for (rid, customer) in parsed {
-            let Some(mut customer) = customer else { continue };
+            let Some(mut customer) = customer else {
+                continue;
+            };
             if customer.id == 0 {
                 customer.id = self.allocate("customers");
             }
@@ -201,7 +203,10 @@ impl AmoState {
             Some(_) => errors.choice("mode"),
             None => errors.missing("mode"),
         }
-        let enabled = item.get("is_enabled").and_then(Value::as_bool).unwrap_or(true);
+        let enabled = item
+            .get("is_enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
         if !errors.is_empty() {
             return Err(vec![ItemErrors {
                 request_id: "0".to_owned(),

@@ -27,7 +27,6 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v4/roles/{id}", get(get_role))
         .route("/api/v4/leads/loss_reasons", get(list_loss_reasons))
         .route("/api/v4/leads/loss_reasons/{id}", get(get_loss_reason))
-
 }
 
 fn parse_id(text: &str) -> Option<i64> {

@@ -49,14 +49,18 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             .route(
                 &base,
                 post(move |s: Shared, b: Bytes| async move { save_fields(&s, &b, kind, false) })
-                    .patch(move |s: Shared, b: Bytes| async move { save_fields(&s, &b, kind, true) }),
+                    .patch(
+                        move |s: Shared, b: Bytes| async move { save_fields(&s, &b, kind, true) },
+                    ),
             )
             .route(
                 &format!("{base}/{{id}}"),
                 patch(move |s: Shared, p: Path<String>, b: Bytes| async move {
                     patch_field(&s, &p, &b, kind)
                 })
-                .delete(move |s: Shared, p: Path<String>| async move { delete_field(&s, &p, kind) }),
+                .delete(move |s: Shared, p: Path<String>| async move {
+                    delete_field(&s, &p, kind)
+                }),
             )
             .route(
                 &format!("{base}/groups"),
@@ -69,9 +73,9 @@ pub(crate) fn routes() -> Router<Arc<App>> {
                     .patch(move |s: Shared, p: Path<String>, b: Bytes| async move {
                         patch_group(&s, &p, &b, kind)
                     })
-                    .delete(move |s: Shared, p: Path<String>| async move {
-                        delete_group(&s, &p, kind)
-                    }),
+                    .delete(
+                        move |s: Shared, p: Path<String>| async move { delete_group(&s, &p, kind) },
+                    ),
             );
     }
     router
@@ -123,7 +127,9 @@ async fn patch_pipeline(State(app): Shared, Path(id): Path<String>, body: Bytes)
     respond((|| {
         let item = object_body(&body)?;
         match validation_or(app.mutate(|s, _| s.update_pipeline(pid, &item)))? {
-            Some(pid) => Ok(wire::hal(&app.state().render_pipeline(pid).unwrap_or(Value::Null))),
+            Some(pid) => Ok(wire::hal(
+                &app.state().render_pipeline(pid).unwrap_or(Value::Null),
+            )),
             None => Ok(missing("Pipeline", &id)),
         }
     })())
@@ -167,7 +173,9 @@ async fn patch_status(
     respond((|| {
         let item = object_body(&body)?;
         if validation_or(app.mutate(|s, _| s.update_status(pid, sid, &item)))? {
-            Ok(wire::hal(&app.state().render_status(pid, sid).unwrap_or(Value::Null)))
+            Ok(wire::hal(
+                &app.state().render_status(pid, sid).unwrap_or(Value::Null),
+            ))
         } else {
             Ok(missing("Status", &status))
         }
@@ -207,7 +215,11 @@ fn patch_field(app: &App, id: &str, body: &Bytes, kind: Kind) -> Response {
         let mut item = object_body(body)?;
         item["id"] = json!(fid);
         validation_or(app.mutate(|s, _| s.save_fields(kind, &[item], true)))?;
-        Ok(wire::hal(&app.state().render_field_def(kind, fid).unwrap_or(Value::Null)))
+        Ok(wire::hal(
+            &app.state()
+                .render_field_def(kind, fid)
+                .unwrap_or(Value::Null),
+        ))
     })())
 }
 
@@ -222,7 +234,12 @@ fn delete_field(app: &App, id: &str, kind: Kind) -> Response {
 fn list_groups(app: &App, kind: Kind) -> Response {
     let items: Vec<Value> = {
         let state = app.state();
-        let mut groups: Vec<_> = state.admin.groups.iter().filter(|g| g.kind == kind).collect();
+        let mut groups: Vec<_> = state
+            .admin
+            .groups
+            .iter()
+            .filter(|g| g.kind == kind)
+            .collect();
         groups.sort_by_key(|g| (g.sort, g.id.clone()));
         groups.into_iter().map(|g| state.render_group(g)).collect()
     };
@@ -298,7 +315,9 @@ async fn patch_role(State(app): Shared, Path(id): Path<String>, body: Bytes) -> 
         item["id"] = json!(rid);
         validation_or(app.mutate(|s, _| s.save_roles(&[item], true)))?;
         let none = Default::default();
-        Ok(wire::hal(&app.state().render_role(rid, &none).unwrap_or(Value::Null)))
+        Ok(wire::hal(
+            &app.state().render_role(rid, &none).unwrap_or(Value::Null),
+        ))
     })())
 }
 

@@ -34,12 +34,19 @@ pub(crate) fn routes() -> Router<Arc<App>> {
                 .post(|s: Shared, b: Bytes| async move { save_catalogs(&s, &b, false) })
                 .patch(|s: Shared, b: Bytes| async move { save_catalogs(&s, &b, true) }),
         )
-        .route("/api/v4/catalogs/{id}", get(get_catalog).patch(patch_catalog))
+        .route(
+            "/api/v4/catalogs/{id}",
+            get(get_catalog).patch(patch_catalog),
+        )
         .route(
             "/api/v4/catalogs/{id}/elements",
             get(list_elements)
-                .post(|s: Shared, p: Path<String>, b: Bytes| async move { save_elements(&s, &p, &b, false) })
-                .patch(|s: Shared, p: Path<String>, b: Bytes| async move { save_elements(&s, &p, &b, true) }),
+                .post(|s: Shared, p: Path<String>, b: Bytes| async move {
+                    save_elements(&s, &p, &b, false)
+                })
+                .patch(|s: Shared, p: Path<String>, b: Bytes| async move {
+                    save_elements(&s, &p, &b, true)
+                }),
         )
         .route(
             "/api/v4/catalogs/{id}/elements/{element_id}",
@@ -53,9 +60,18 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         )
         .route("/api/v4/customers/statuses", get(customer_statuses))
         .route("/api/v4/customers/mode", patch(set_mode))
-        .route("/api/v4/customers/transactions", any(not_emulated_customers))
-        .route("/api/v4/customers/{id}", get(get_customer).patch(patch_customer))
-        .route("/api/v4/customers/{id}/transactions", any(not_emulated_customers))
+        .route(
+            "/api/v4/customers/transactions",
+            any(not_emulated_customers),
+        )
+        .route(
+            "/api/v4/customers/{id}",
+            get(get_customer).patch(patch_customer),
+        )
+        .route(
+            "/api/v4/customers/{id}/transactions",
+            any(not_emulated_customers),
+        )
 }
 
 fn missing(what: &str, id: &str) -> Response {
@@ -70,12 +86,23 @@ fn written(app: &App, path: &str, key: &str, items: Vec<Value>) -> Response {
     }))
 }
 
-async fn list_catalogs(State(app): Shared) -> Response {
+async fn list_catalogs(State(app): Shared, query: RawQuery) -> Response {
+    let params = match list_params(query) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let items: Vec<Value> = {
         let state = app.state();
-        state.catalogs.values().map(|c| state.render_catalog(c)).collect()
+        params
+            .page_of(state.catalogs.values())
+            .into_iter()
+            .map(|c| state.render_catalog(c))
+            .collect()
     };
-    total_envelope(&app, "/api/v4/catalogs", "catalogs", items)
+    if items.is_empty() {
+        return wire::no_content();
+    }
+    wire::hal(&params.envelope(&app.base_url, "/api/v4/catalogs", "catalogs", items))
 }
 
 async fn get_catalog(State(app): Shared, Path(id): Path<String>) -> Response {
@@ -111,7 +138,12 @@ async fn patch_catalog(State(app): Shared, Path(id): Path<String>, body: Bytes) 
         item["id"] = json!(cid);
         validation_or(app.mutate(|s, now| s.save_catalogs(&[item], true, now)))?;
         let state = app.state();
-        Ok(wire::hal(&state.catalogs.get(&cid).map_or(Value::Null, |c| state.render_catalog(c))))
+        Ok(wire::hal(
+            &state
+                .catalogs
+                .get(&cid)
+                .map_or(Value::Null, |c| state.render_catalog(c)),
+        ))
     })())
 }
 
@@ -144,8 +176,7 @@ fn save_elements(app: &App, id: &str, body: &Bytes, update: bool) -> Response {
             return Err(wire::validation(&unknown_catalog()));
         };
         let items = batch_body(app, body, MAX_LIMIT)?;
-        let saved =
-            validation_or(app.mutate(|s, now| s.save_elements(cid, &items, update, now)))?;
+        let saved = validation_or(app.mutate(|s, now| s.save_elements(cid, &items, update, now)))?;
         let state = app.state();
         let list = saved
             .iter()
@@ -155,18 +186,28 @@ fn save_elements(app: &App, id: &str, body: &Bytes, update: bool) -> Response {
                 Some(item)
             })
             .collect();
-        Ok(written(app, &format!("/api/v4/catalogs/{cid}/elements"), "elements", list))
+        Ok(written(
+            app,
+            &format!("/api/v4/catalogs/{cid}/elements"),
+            "elements",
+            list,
+        ))
     })())
 }
 
-async fn get_element(State(app): Shared, Path((catalog, element)): Path<(String, String)>) -> Response {
+async fn get_element(
+    State(app): Shared,
+    Path((catalog, element)): Path<(String, String)>,
+) -> Response {
     let state = app.state();
     match (parse_id(&catalog), parse_id(&element)) {
         (Some(c), Some(e)) => state
             .elements
             .get(&e)
             .filter(|found| found.catalog_id == c)
-            .map_or_else(wire::no_content, |found| wire::hal(&state.render_element(found))),
+            .map_or_else(wire::no_content, |found| {
+                wire::hal(&state.render_element(found))
+            }),
         _ => wire::no_content(),
     }
 }
@@ -184,7 +225,12 @@ async fn patch_element(
         item["id"] = json!(eid);
         validation_or(app.mutate(|s, now| s.save_elements(cid, &[item], true, now)))?;
         let state = app.state();
-        Ok(wire::hal(&state.elements.get(&eid).map_or(Value::Null, |e| state.render_element(e))))
+        Ok(wire::hal(
+            &state
+                .elements
+                .get(&eid)
+                .map_or(Value::Null, |e| state.render_element(e)),
+        ))
     })())
 }
 
@@ -221,7 +267,12 @@ async fn list_customers(State(app): Shared, query: RawQuery) -> Response {
         if items.is_empty() {
             return Ok(wire::no_content());
         }
-        Ok(wire::hal(&params.envelope(&app.base_url, "/api/v4/customers", "customers", items)))
+        Ok(wire::hal(&params.envelope(
+            &app.base_url,
+            "/api/v4/customers",
+            "customers",
+            items,
+        )))
     })())
 }
 
@@ -261,7 +312,12 @@ async fn patch_customer(State(app): Shared, Path(id): Path<String>, body: Bytes)
         item["id"] = json!(cid);
         validation_or(app.mutate(|s, now| s.save_customers(&[item], true, now)))?;
         let state = app.state();
-        Ok(wire::hal(&state.customers.get(&cid).map_or(Value::Null, |c| state.render_customer(c))))
+        Ok(wire::hal(
+            &state
+                .customers
+                .get(&cid)
+                .map_or(Value::Null, |c| state.render_customer(c)),
+        ))
     })())
 }
 
@@ -274,7 +330,12 @@ async fn customer_statuses(State(app): Shared) -> Response {
                 .filter_map(|i| state.render_customer_status(i))
                 .collect()
         };
-        Ok(total_envelope(&app, "/api/v4/customers/statuses", "statuses", items))
+        Ok(total_envelope(
+            &app,
+            "/api/v4/customers/statuses",
+            "statuses",
+            items,
+        ))
     })())
 }
 

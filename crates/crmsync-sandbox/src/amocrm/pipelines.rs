@@ -26,7 +26,11 @@ fn name_of(r: &Reader<'_>, required: bool, errors: &mut Errors) -> Option<String
     match r.string("name", errors) {
         Some(n) if !n.trim().is_empty() => Some(n),
         Some(_) => {
-            errors.push("NotBlank", r.path("name"), "This value should not be blank.");
+            errors.push(
+                "NotBlank",
+                r.path("name"),
+                "This value should not be blank.",
+            );
             None
         }
         None => {
@@ -51,7 +55,12 @@ impl AmoState {
         self.allocate("statuses")
     }
 
-    fn parse_status(&self, r: &Reader<'_>, existing: Option<&Status>, errors: &mut Errors) -> Status {
+    fn parse_status(
+        &self,
+        r: &Reader<'_>,
+        existing: Option<&Status>,
+        errors: &mut Errors,
+    ) -> Status {
         let mut status = existing.cloned().unwrap_or(Status {
             id: 0,
             name: String::new(),
@@ -79,9 +88,16 @@ impl AmoState {
 
     /// `POST /api/v4/leads/pipelines`: each with `name`, optional `sort`, `is_main`, `is_unsorted_on` and
     /// `_embedded.statuses`; the system statuses 142/143 may be renamed there by id.
-    pub(crate) fn add_pipelines(&mut self, items: &[Value]) -> Result<Vec<(String, i64)>, Vec<ItemErrors>> {
+    pub(crate) fn add_pipelines(
+        &mut self,
+        items: &[Value],
+    ) -> Result<Vec<(String, i64)>, Vec<ItemErrors>> {
         if self.pipelines.len() + items.len() > MAX_PIPELINES {
-            return Err(single("", "Count", &format!("An account has at most {MAX_PIPELINES} pipelines.")));
+            return Err(single(
+                "",
+                "Count",
+                &format!("An account has at most {MAX_PIPELINES} pipelines."),
+            ));
         }
         let parsed = collect(items, |item, errors| {
             let Some(obj) = item.as_object() else {
@@ -122,7 +138,13 @@ impl AmoState {
                 }
                 pipeline.statuses.push(status);
             }
-            if pipeline.statuses.iter().filter(|s| !is_closed(s.id)).count() == 0 {
+            if pipeline
+                .statuses
+                .iter()
+                .filter(|s| !is_closed(s.id))
+                .count()
+                == 0
+            {
                 errors.push(
                     "Count",
                     "_embedded.statuses",
@@ -130,13 +152,19 @@ impl AmoState {
                 );
             }
             if pipeline.statuses.len() + 2 > MAX_STATUSES {
-                errors.push("Count", "_embedded.statuses", "This collection should contain 100 elements or less.");
+                errors.push(
+                    "Count",
+                    "_embedded.statuses",
+                    "This collection should contain 100 elements or less.",
+                );
             }
             Some(pipeline)
         })?;
         let mut out = Vec::with_capacity(parsed.len());
         for (rid, pipeline) in parsed {
-            let Some(mut pipeline) = pipeline else { continue };
+            let Some(mut pipeline) = pipeline else {
+                continue;
+            };
             let highest = self.pipelines.iter().map(|p| p.id).max().unwrap_or(0);
             self.reserve("pipelines", highest);
             pipeline.id = self.allocate("pipelines");
@@ -170,13 +198,21 @@ impl AmoState {
     }
 
     /// `PATCH /api/v4/leads/pipelines/{id}`: `name`, `sort`, `is_main`, `is_unsorted_on`.
-    pub(crate) fn update_pipeline(&mut self, id: i64, item: &Value) -> Result<Option<i64>, Vec<ItemErrors>> {
+    pub(crate) fn update_pipeline(
+        &mut self,
+        id: i64,
+        item: &Value,
+    ) -> Result<Option<i64>, Vec<ItemErrors>> {
         let Some(index) = self.pipelines.iter().position(|p| p.id == id) else {
             return Ok(None);
         };
         let mut errors = Errors::default();
         let Some(obj) = item.as_object() else {
-            return Err(single("", "InvalidType", "This value should be of type array."));
+            return Err(single(
+                "",
+                "InvalidType",
+                "This value should be of type array.",
+            ));
         };
         let r = Reader::new(obj, "");
         let name = name_of(&r, false, &mut errors);
@@ -217,10 +253,18 @@ impl AmoState {
             return Ok(false);
         };
         if pipeline.is_main {
-            return Err(single("id", "NotSupportedChoice", "The main pipeline cannot be deleted."));
+            return Err(single(
+                "id",
+                "NotSupportedChoice",
+                "The main pipeline cannot be deleted.",
+            ));
         }
         if self.leads.values().any(|l| l.pipeline_id == id) {
-            return Err(single("id", "NotSupportedChoice", "The pipeline still has leads."));
+            return Err(single(
+                "id",
+                "NotSupportedChoice",
+                "The pipeline still has leads.",
+            ));
         }
         self.pipelines.retain(|p| p.id != id);
         Ok(true)
@@ -274,13 +318,22 @@ impl AmoState {
             return Ok(false);
         };
         let Some(obj) = item.as_object() else {
-            return Err(single("", "InvalidType", "This value should be of type array."));
+            return Err(single(
+                "",
+                "InvalidType",
+                "This value should be of type array.",
+            ));
         };
         let mut errors = Errors::default();
         let r = Reader::new(obj, "");
         let mut status = self.parse_status(&r, Some(&existing), &mut errors);
-        if !existing.is_editable && (status.sort != existing.sort || status.color != existing.color) {
-            errors.push("NotSupportedChoice", "sort", "Only the name of a system status can change.");
+        if !existing.is_editable && (status.sort != existing.sort || status.color != existing.color)
+        {
+            errors.push(
+                "NotSupportedChoice",
+                "sort",
+                "Only the name of a system status can change.",
+            );
         }
         if !errors.is_empty() {
             return Err(vec![ItemErrors {
@@ -299,7 +352,11 @@ impl AmoState {
     }
 
     /// `DELETE /api/v4/leads/pipelines/{id}/statuses/{status_id}`: not a system status, nor one with leads.
-    pub(crate) fn delete_status(&mut self, pipeline_id: i64, status_id: i64) -> Result<bool, Vec<ItemErrors>> {
+    pub(crate) fn delete_status(
+        &mut self,
+        pipeline_id: i64,
+        status_id: i64,
+    ) -> Result<bool, Vec<ItemErrors>> {
         let Some(status) = self
             .pipeline(pipeline_id)
             .and_then(|p| p.statuses.iter().find(|s| s.id == status_id))
@@ -307,20 +364,35 @@ impl AmoState {
             return Ok(false);
         };
         if !status.is_editable || is_closed(status_id) {
-            return Err(single("id", "NotSupportedChoice", "A system status cannot be deleted."));
+            return Err(single(
+                "id",
+                "NotSupportedChoice",
+                "A system status cannot be deleted.",
+            ));
         }
-        let open_left = self
-            .pipeline(pipeline_id)
-            .map_or(0, |p| p.statuses.iter().filter(|s| !is_closed(s.id) && s.status_type == 0).count());
+        let open_left = self.pipeline(pipeline_id).map_or(0, |p| {
+            p.statuses
+                .iter()
+                .filter(|s| !is_closed(s.id) && s.status_type == 0)
+                .count()
+        });
         if open_left <= 1 {
-            return Err(single("id", "NotSupportedChoice", "A pipeline needs at least one open status."));
+            return Err(single(
+                "id",
+                "NotSupportedChoice",
+                "A pipeline needs at least one open status.",
+            ));
         }
         if self
             .leads
             .values()
             .any(|l| l.pipeline_id == pipeline_id && l.status_id == status_id)
         {
-            return Err(single("id", "NotSupportedChoice", "The status still has leads."));
+            return Err(single(
+                "id",
+                "NotSupportedChoice",
+                "The status still has leads.",
+            ));
         }
         if let Some(p) = self.pipelines.iter_mut().find(|p| p.id == pipeline_id) {
             p.statuses.retain(|s| s.id != status_id);
