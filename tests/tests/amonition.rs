@@ -1,7 +1,8 @@
 //! AMONITION's upload end to end: 20,000 generated sellers in PostgreSQL, the amoCRM and marketplace emulators
-//! over loopback HTTP. A first run creates 20k companies, a second only updates; a run killed mid-way and rerun
-//! ends with exactly 20k companies and 20k links; a run under injected faults (lost answers included) ends in
-//! the clean run's state (3,000 sellers there: every fault costs retries and lookups).
+//! over loopback HTTP. A first run creates 20k companies, a second only updates; a run killed mid-way (its create
+//! answer lost in a random batch) and rerun ends with exactly 20k companies and 20k links; a run under injected
+//! faults (lost answers included) ends in the clean run's state (3,000 sellers there: every fault costs retries
+//! and lookups). The real process killed with SIGKILL is in `crates/amonition/tests/upload_processes.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -305,11 +306,17 @@ impl CrmClient for KilledMidway<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_killed_midway_and_rerun_ends_with_one_company_and_one_link_per_seller() {
     let world = world(FaultPlan::none(), SELLERS).await;
-    const KILL_AT: u64 = 16;
+    // The batch whose create answer is lost as the run dies, at random (printed to reproduce).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let kill_at = 1 + u64::from(nanos) % (SELLERS / 500 - 1);
+    println!("the run dies in batch {kill_at}");
     let killed = KilledMidway {
         inner: &world.crm,
         creates: AtomicUsize::new(0),
-        kill_at: KILL_AT as usize,
+        kill_at: kill_at as usize,
         killed: tokio::sync::Notify::new(),
     };
     tokio::select! {
@@ -318,12 +325,12 @@ async fn a_run_killed_midway_and_rerun_ends_with_one_company_and_one_link_per_se
     }
     assert_eq!(
         world.amocrm.count("companies"),
-        (KILL_AT * 500) as usize,
-        "16 batches reached amoCRM"
+        (kill_at * 500) as usize,
+        "{kill_at} batches reached amoCRM"
     );
     assert_eq!(
         world.companies.count().await.unwrap(),
-        (KILL_AT - 1) * 500,
+        (kill_at - 1) * 500,
         "the last batch's links were never written"
     );
     assert_eq!(
@@ -336,7 +343,7 @@ async fn a_run_killed_midway_and_rerun_ends_with_one_company_and_one_link_per_se
         rerun.recovered, 500,
         "the killed batch's companies are found, not created again"
     );
-    assert_eq!(rerun.created, SELLERS - KILL_AT * 500);
+    assert_eq!(rerun.created, SELLERS - kill_at * 500);
     assert_complete(&world).await;
     state(&world);
 }

@@ -88,7 +88,7 @@ async fn harness(label: &str, spec: SampleSpec, options: SandboxOptions) -> Harn
     let redis = fresh_redis().await;
     let sandbox = Sandbox::start(spec, options).await.unwrap();
     let dir = TempDir::new(label);
-    let settings = sandbox.world.settings();
+    let settings = casemon::sandbox::job_settings(&sandbox.world);
     let stage = settings.stages[0];
     let config = dir.0.join("casemon.toml");
     let toml = format!(

@@ -111,7 +111,7 @@ async fn the_sandbox_leaves_the_configured_redis_and_postgres_untouched() {
 
 /// A config running casemon on `sandbox` with the journal, sets, state and lock in `storage_url`, no Redis.
 fn live_config(dir: &Path, sandbox: &Sandbox, storage_url: &str) -> PathBuf {
-    let settings = sandbox.world.settings();
+    let settings = casemon::sandbox::job_settings(&sandbox.world);
     let stage = settings.stages[0];
     let path = dir.join("casemon.toml");
     std::fs::write(

@@ -75,7 +75,7 @@ async fn casemon_prints_no_secret_at_the_most_verbose_logging() {
     let sandbox = Sandbox::start(SampleSpec::plain(4), SandboxOptions::default())
         .await
         .unwrap();
-    let settings = sandbox.world.settings();
+    let settings = casemon::sandbox::job_settings(&sandbox.world);
     let stage = settings.stages[0];
     let dir = TempDir::new("casemon");
     let config = |redis: &str| {

@@ -2,12 +2,14 @@
 //!
 //! - `services`: checks PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379), starting them when installed but
 //!   down, and says exactly what is missing otherwise.
-//! - `test`: services, then `cargo fmt --check`, clippy with `-D warnings`, and every test.
+//! - `test`: services, then `cargo fmt --check`, clippy with `-D warnings`, every test, and the production builds
+//!   (each binary without default features: no `crmsync-sandbox` in its tree, compiles, clippy-clean).
 //! - `demo`: every integration end to end on embedded defaults (no server needed).
 //! - `bench`: every benchmark; prints a table and writes `target/bench/report.json`.
 
 mod bench;
 mod demo;
+mod production;
 mod services;
 mod shell;
 
@@ -16,7 +18,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <services|test|demo|bench> [args]
 
   services          check PostgreSQL, Redis and MariaDB on 127.0.0.1, start them if installed but down
-  test              services + fmt check + clippy -D warnings + all tests
+  test              services + fmt check + clippy -D warnings + all tests + production builds
   demo              run every integration end to end on embedded defaults
   bench [--only P]  run the benchmarks (figures whose area starts with P), write target/bench/report.json";
 
@@ -56,6 +58,7 @@ fn test() -> Result<(), String> {
         "warnings",
     ])?;
     shell::cargo(&["test", "--workspace", "--all-features", "--no-fail-fast"])?;
+    production::check()?;
     println!("xtask test: all checks passed");
     Ok(())
 }

@@ -8,6 +8,23 @@ pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
     run(Command::new(cargo).args(args).current_dir(workspace_root()))
 }
 
+/// Runs `cargo` with `args` from the workspace root and returns its stdout (stderr is shown).
+pub(crate) fn cargo_output(args: &[&str]) -> Result<String, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    command.args(args).current_dir(workspace_root());
+    let line = format!("{command:?}");
+    eprintln!("$ {line}");
+    let output = command
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start {line}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{line} failed with {}", output.status));
+    }
+    String::from_utf8(output.stdout).map_err(|e| format!("{line} printed something not UTF-8: {e}"))
+}
+
 /// Runs `command`, inheriting stdio; an error names the command and its status.
 pub(crate) fn run(command: &mut Command) -> Result<(), String> {
     let line = format!("{command:?}");

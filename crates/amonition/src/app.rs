@@ -180,6 +180,11 @@ pub async fn crm_client(
         .map_err(|e| Failure::usage(format!("config section `amocrm`: {e}")))
 }
 
+/// Builds the adapters a live run of `config` uses (what `upload` and `serve` use without `--sandbox`).
+pub async fn live_services(config: &Config) -> Result<Services, Failure> {
+    build(config, None).await
+}
+
 async fn build(config: &Config, sandbox: Option<&Sandbox>) -> Result<Services, Failure> {
     let backends = open_backends(config, sandbox.is_some()).await?;
     tracing::info!(
@@ -241,8 +246,9 @@ async fn seller_source(
     Ok(Arc::new(PgSellerSource::with_query(pool, &query)))
 }
 
-/// Runs one upload, locked and journaled; used by `upload` and by the schedule of `serve`.
-pub(crate) async fn upload_locked(
+/// Runs one upload, locked and journaled (a progress bar unless `json`); used by `upload` and by the schedule
+/// of `serve`. Returns the journaled process's id and the report.
+pub async fn upload_locked(
     config: &Config,
     services: &Services,
     json: bool,

@@ -462,6 +462,12 @@ url = "redis://:s3cret-redis@cache:6379/2"
             error.to_string().contains("amonition.shared_limit_rps"),
             "{error}"
         );
+        let error = load(&format!("{LIVE}[upload]\nschedule = \"at three\"\n")).unwrap_err();
+        assert!(error.to_string().contains("upload.schedule"), "{error}");
+        let error = load(&format!("{LIVE}[upload]\nschedule = \"0 61 * * *\"\n")).unwrap_err();
+        assert!(error.to_string().contains("upload.schedule"), "{error}");
+        let every_5_s = load(&format!("{LIVE}[upload]\nschedule = \"*/5 * * * * *\"\n")).unwrap();
+        assert_eq!(every_5_s.upload.schedule, "*/5 * * * * *");
         let error = load(&format!("{LIVE}[lock]\nttl_s = 1\n")).unwrap_err();
         assert!(error.to_string().contains("lock.ttl_s"), "{error}");
         let error = load(&LIVE.replace("https://example.amocrm.ru", "example.amocrm.ru"))

@@ -19,7 +19,7 @@ pub mod sandbox;
 mod serve;
 pub mod server;
 
-pub use app::{Services, authorize_app, crm_client};
+pub use app::{Services, authorize_app, crm_client, live_services, upload_locked};
 pub use serve::form;
 
 use std::process::ExitCode;

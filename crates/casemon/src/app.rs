@@ -18,12 +18,12 @@ use crmsync_jobs::lock::{LockError, LockOptions, LockedError, run_locked};
 use crmsync_jobs::shutdown::Shutdown;
 use crmsync_jobs::tracking::{RunError, Tracker};
 use crmsync_ports::{KeyValueStore, LockStore, NoProgress, ProcessStore, SetStore};
-use secrecy::SecretString;
 use serde_json::json;
 
 use crate::args::{Args, Command};
 use crate::config::{Config, ENV_PREFIX, settings_error};
 use crate::output;
+#[cfg(feature = "sandbox")]
 use crate::sandbox::{SANDBOX_TOKEN, SampleSpec, Sandbox, SandboxOptions};
 
 /// The adapters of one run.
@@ -53,31 +53,44 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         }
         return authorize_app(&config, &authorize.code).await;
     }
-    let sandbox = if sandboxed {
-        let sandbox = Sandbox::start(SampleSpec::demo(), SandboxOptions::default())
-            .await
-            .map_err(|e| Failure::job(format!("cannot start the sandbox: {e}")))?;
-        point_at(&mut config, &sandbox);
-        if !args.common.json {
-            println!(
-                "sandbox: amoCRM emulator at {}, CyberJustice emulator at {}",
-                sandbox.amocrm.base_url(),
-                sandbox.cyberjustice.base_url()
-            );
-        }
-        Some(sandbox)
-    } else {
-        None
-    };
+    #[cfg(feature = "sandbox")]
+    let sandbox = start_sandbox(&mut config, sandboxed, args.common.json).await?;
+    #[cfg(not(feature = "sandbox"))]
+    crmsync_cli::args::refuse_sandbox(sandboxed)?;
     config.validate().map_err(Failure::usage)?;
     config.require_live().map_err(Failure::usage)?;
     let settings = config.job_settings();
     let adapters = build(&config, sandboxed).await?;
     let result = execute(&args, &config, &settings, &adapters).await;
+    #[cfg(feature = "sandbox")]
     if let Some(sandbox) = sandbox {
         sandbox.shutdown().await;
     }
     result
+}
+
+/// Under `--sandbox`, starts the emulators with the demo world and points `config` at them.
+#[cfg(feature = "sandbox")]
+async fn start_sandbox(
+    config: &mut Config,
+    sandboxed: bool,
+    json: bool,
+) -> Result<Option<Sandbox>, Failure> {
+    if !sandboxed {
+        return Ok(None);
+    }
+    let sandbox = Sandbox::start(SampleSpec::demo(), SandboxOptions::default())
+        .await
+        .map_err(|e| Failure::job(format!("cannot start the sandbox: {e}")))?;
+    point_at(config, &sandbox);
+    if !json {
+        println!(
+            "sandbox: amoCRM emulator at {}, CyberJustice emulator at {}",
+            sandbox.amocrm.base_url(),
+            sandbox.cyberjustice.base_url()
+        );
+    }
+    Ok(Some(sandbox))
 }
 
 /// `casemon authorize --code CODE`: stores the first OAuth token pair where the runs will read it.
@@ -102,12 +115,13 @@ async fn authorize_app(config: &Config, code: &str) -> Result<(), Failure> {
 }
 
 /// Points the amoCRM, CyberJustice and monitoring sections at a running sandbox.
+#[cfg(feature = "sandbox")]
 fn point_at(config: &mut Config, sandbox: &Sandbox) {
     config.amocrm.base_url = sandbox.amocrm.base_url();
-    config.amocrm.long_lived_token = SecretString::from(SANDBOX_TOKEN);
+    config.amocrm.long_lived_token = secrecy::SecretString::from(SANDBOX_TOKEN);
     config.amocrm.oauth = None;
-    config.cyberjustice = sandbox.cyberjustice_config();
-    let settings = sandbox.world.settings();
+    config.cyberjustice = crate::sandbox::cyberjustice_config(sandbox);
+    let settings = crate::sandbox::job_settings(&sandbox.world);
     let monitoring = &mut config.monitoring;
     monitoring.pipeline_id = settings.stages.first().map_or(0, |s| s.pipeline_id.0);
     monitoring.status_ids = settings.stages.iter().map(|s| s.status_id.0).collect();

@@ -4,13 +4,15 @@
 //!
 //! The job itself is `crmsync_jobs::case_monitoring`; this crate parses the command line and the
 //! configuration, builds the adapters (amoCRM, CyberJustice, storage, Redis), runs the job under a lock as a
-//! journaled process and prints its report. `--sandbox` serves both systems from in-process emulators with sample
-//! data ([`sandbox`]). See `docs/case-monitoring.md`.
+//! journaled process and prints its report. `--sandbox` (cargo feature `sandbox`, on by default) serves both
+//! systems from in-process emulators with sample data (`sandbox`); a production build
+//! (`--no-default-features`) links no emulator. See `docs/case-monitoring.md`.
 
 mod app;
 pub mod args;
 pub mod config;
 mod output;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 
 use std::process::ExitCode;

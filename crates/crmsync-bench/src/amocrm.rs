@@ -20,23 +20,38 @@ const SUSTAINED: Duration = Duration::from_secs(30);
 
 /// Runs every amoCRM figure.
 pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
-    report.record(
-        "amocrm.endpoints_covered",
-        crmsync_amocrm::endpoints::ENDPOINTS.len() as f64,
-    );
+    report.input("the client's endpoint table");
+    report
+        .record(
+            "amocrm.endpoints_covered",
+            crmsync_amocrm::endpoints::ENDPOINTS.len() as f64,
+        )
+        .goal("every service of the official PHP SDK");
+    report.input("one page of 250 leads (JSON)");
     report.record("amocrm.decode_page_250_us", decode_page_250_us()?);
+    report.input("one webhook delivery (form-encoded)");
     report.record("amocrm.webhook_parse_per_s", webhook_parse_per_s()?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let (rps, limited) = runtime.block_on(sustained_rps())?;
-    report.record("amocrm.sustained_rps", rps);
-    report.record("amocrm.rate_limited_responses", limited);
-    report.record(
-        "amocrm.batch_create_entities_per_s",
-        runtime.block_on(batch_create_entities_per_s())?,
-    );
+    report.input(format!(
+        "{} s of mixed calls against the emulator's 7 requests/s",
+        SUSTAINED.as_secs()
+    ));
+    report.record("amocrm.sustained_rps", rps).goal("≥ 6.5");
+    report
+        .record("amocrm.rate_limited_responses", limited)
+        .goal("0");
+    report.input("batch creates of 250 entities against the emulator's 7 requests/s");
+    report
+        .record(
+            "amocrm.batch_create_entities_per_s",
+            runtime.block_on(batch_create_entities_per_s())?,
+        )
+        .goal("≥ 1,500");
+    report.input("3,000 events in pages of 100, one client at 7 requests/s");
     report.record(
         "amocrm.events_pages_per_s",
         runtime.block_on(events_pages_per_s())?,

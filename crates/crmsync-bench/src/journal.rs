@@ -14,6 +14,9 @@ use crate::report::Report;
 const UPDATES: u64 = 3_000;
 
 pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
+    report.input(format!(
+        "{UPDATES} sequential heartbeat updates of one journal entry, one connection"
+    ));
     tokio::runtime::Runtime::new()?.block_on(async {
         let db = crmsync_testkit::services::fresh_postgres().await;
         postgres::migrate(&db.pool).await?;

@@ -23,6 +23,9 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("lock unexpectedly held"))?;
             anyhow::ensure!(locks.release(&lease).await?, "release refused");
         }
+        report.input(format!(
+            "{CYCLES} sequential acquire + release cycles on Redis (loopback)"
+        ));
         report.record(
             "lock.redis_acquire_release_per_s",
             f64::from(CYCLES) / started.elapsed().as_secs_f64(),

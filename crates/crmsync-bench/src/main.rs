@@ -2,7 +2,9 @@
 //!
 //! Each area is a module with `run(&mut Report)`; `--only PREFIX` limits the run to the areas of that prefix.
 //! Every area runs in a child process of its own (`--area NAME`), so memory figures such as `VmHWM` are the
-//! area's alone; the parent merges the children's figures into one report.
+//! area's alone; the parent merges the children's figures, prints them as one table (figure, value, kind —
+//! measured, derived from the input, or a `…_model_…` formula —, input, goal, seed baseline) and writes the
+//! report as `{ "figure.name": number }`.
 
 mod amocrm;
 mod amonition;
@@ -59,7 +61,7 @@ fn main() -> anyhow::Result<()> {
             .find(|(name, _)| name == area)
             .ok_or_else(|| anyhow::anyhow!("no benchmark area {area:?}"))?;
         run(&mut report)?;
-        return report.write(&args.out);
+        return report.write_part(&args.out);
     }
     let exe = std::env::current_exe()?;
     for (name, _) in AREAS {
@@ -81,9 +83,10 @@ fn main() -> anyhow::Result<()> {
             status.success(),
             "benchmark area {name} failed with {status}"
         );
-        report.merge(report::read(&part)?);
+        report.merge(report::read_part(&part)?);
         std::fs::remove_file(&part)?;
     }
+    print!("{}", report.table());
     report.write(&args.out)?;
     println!("wrote {}", args.out.display());
     Ok(())

@@ -20,7 +20,8 @@ pub struct CommonArgs {
     /// TOML configuration file; every key can be overridden by environment variables (see the docs).
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
-    /// Use the built-in emulators and embedded storage instead of real systems.
+    /// Use the built-in emulators and embedded storage instead of real systems (builds with the `sandbox`
+    /// feature, the default; a production build refuses it).
     #[arg(long, global = true)]
     pub sandbox: bool,
     /// Print the report as JSON on stdout.
@@ -49,6 +50,22 @@ impl CommonArgs {
     }
 }
 
+/// The usage error of `--sandbox` in a build without the emulators (cargo feature `sandbox` off).
+pub fn no_sandbox() -> crate::exit::Failure {
+    crate::exit::Failure::usage(
+        "--sandbox is not available: this build was made without the `sandbox` cargo feature \
+         (a production build); use a build with default features for the emulators",
+    )
+}
+
+/// Refuses `--sandbox` in a build without the emulators (see [`no_sandbox`]).
+pub fn refuse_sandbox(sandbox: bool) -> Result<(), crate::exit::Failure> {
+    if sandbox {
+        return Err(no_sandbox());
+    }
+    Ok(())
+}
+
 /// `authorize --code CODE`: the one-time OAuth code exchange when the amoCRM integration is installed.
 #[derive(Clone, Args)]
 pub struct AuthorizeArgs {
@@ -61,5 +78,22 @@ pub struct AuthorizeArgs {
 impl std::fmt::Debug for AuthorizeArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AuthorizeArgs { code: *** }")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_without_the_emulators_refuses_sandbox_as_bad_usage_naming_the_feature() {
+        assert!(refuse_sandbox(false).is_ok());
+        let refused = refuse_sandbox(true).unwrap_err();
+        assert_eq!(refused.code, crate::exit::BAD_USAGE);
+        assert!(
+            refused.message.contains("`sandbox` cargo feature"),
+            "{}",
+            refused.message
+        );
     }
 }

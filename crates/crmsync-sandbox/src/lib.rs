@@ -6,9 +6,12 @@
 //! The building blocks shared by every emulator live at the crate root: a controllable [`clock`], deterministic
 //! [`faults`], a sliding-window [`ratelimit`] with escalation to blocking, request [`stats`], a PHP-style
 //! [`phpquery`] parser and the loopback [`server`]. The emulators themselves are modules: [`amocrm`],
-//! [`cyberjustice`], [`officeflow`], [`marketplace`] (AMONITION's profile-transfer and feed services).
+//! [`cyberjustice`], [`officeflow`], [`marketplace`] (AMONITION's profile-transfer and feed services). Sample
+//! worlds that span two emulators live beside them: [`case_monitoring`] (amoCRM leads and CyberJustice cases that
+//! agree with each other).
 
 pub mod amocrm;
+pub mod case_monitoring;
 pub mod clinic;
 pub mod clock;
 pub mod cyberjustice;

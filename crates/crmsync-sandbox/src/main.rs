@@ -34,6 +34,25 @@ struct ServeArgs {
     officeflow: bool,
     #[command(flatten)]
     officeflow_options: OfficeflowArgs,
+    /// Serve the CyberJustice court-case monitoring emulator (docs/cyberjustice-api.md) with case monitoring's
+    /// sample cases.
+    #[arg(long)]
+    cyberjustice: bool,
+    #[command(flatten)]
+    cyberjustice_options: CyberJusticeArgs,
+}
+
+#[derive(Debug, Args)]
+struct CyberJusticeArgs {
+    /// Address of the CyberJustice emulator.
+    #[arg(long, default_value = "127.0.0.1:8703")]
+    cyberjustice_addr: SocketAddr,
+    /// Requests per second allowed per client (the real service allows 1).
+    #[arg(long, default_value_t = 1)]
+    cyberjustice_rate_limit: u32,
+    /// Distinct valid cases of the sample world (the demo world when not given).
+    #[arg(long)]
+    cyberjustice_cases: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -109,8 +128,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if !args.amocrm && !args.officeflow {
-        anyhow::bail!("nothing to serve: pass --amocrm and/or --officeflow");
+    if !args.amocrm && !args.officeflow && !args.cyberjustice {
+        anyhow::bail!("nothing to serve: pass --amocrm, --officeflow and/or --cyberjustice");
     }
     let emulator = if args.amocrm {
         Some(start_amocrm(&args.amocrm_options).await?)
@@ -122,15 +141,67 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let cyberjustice = if args.cyberjustice {
+        Some(start_cyberjustice(&args.cyberjustice_options).await?)
+    } else {
+        None
+    };
+    println!("press Ctrl-C to stop");
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
     println!("stopping");
     drop(officeflow);
+    if let Some(cyberjustice) = cyberjustice {
+        cyberjustice.shutdown().await;
+    }
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }
     Ok(())
+}
+
+async fn start_cyberjustice(
+    args: &CyberJusticeArgs,
+) -> anyhow::Result<crmsync_sandbox::cyberjustice::CyberJusticeEmulator> {
+    use crmsync_sandbox::case_monitoring::{SampleSpec, SampleWorld, SandboxOptions};
+    use crmsync_sandbox::cyberjustice::{CyberJusticeEmulator, DEFAULT_API_KEY};
+    if args.cyberjustice_rate_limit == 0 {
+        anyhow::bail!("--cyberjustice-rate-limit must be at least 1");
+    }
+    let spec = match args.cyberjustice_cases {
+        Some(cases) => SampleSpec::plain(cases),
+        None => SampleSpec::demo(),
+    };
+    let clock = crmsync_sandbox::SandboxClock::real();
+    let world = SampleWorld::build(spec, clock.now_unix());
+    let options = SandboxOptions {
+        cyberjustice_rate_per_s: args.cyberjustice_rate_limit,
+        ..SandboxOptions::default()
+    };
+    let config = crmsync_sandbox::cyberjustice::EmulatorConfig {
+        addr: args.cyberjustice_addr,
+        ..crmsync_sandbox::case_monitoring::cyberjustice_config(&world, &options, clock)
+    };
+    if !args.cyberjustice_addr.ip().is_loopback() {
+        eprintln!(
+            "warning: the CyberJustice emulator listens on a non-loopback address: {}",
+            args.cyberjustice_addr
+        );
+    }
+    let emulator = CyberJusticeEmulator::start(config).await?;
+    println!("CyberJustice emulator: {}", emulator.base_url());
+    println!(
+        "  API key {DEFAULT_API_KEY} (header X-Api-Key) · limit {} · {} cases known, {} monitored",
+        world.spec.limit,
+        world.cyberjustice.cases.len(),
+        world.cyberjustice.monitored.len()
+    );
+    println!(
+        "  curl -H 'X-Api-Key: {DEFAULT_API_KEY}' {}/api/v1/monitoring/cases",
+        emulator.base_url()
+    );
+    Ok(emulator)
 }
 
 async fn start_officeflow(
@@ -255,7 +326,6 @@ async fn start_amocrm(args: &AmoCrmArgs) -> anyhow::Result<AmoCrmEmulator> {
         "                  token: POST {base}/oauth2/access_token (grant_type authorization_code | refresh_token)"
     );
     println!("  introspection:  {base}/sandbox/amocrm/stats · {base}/sandbox/amocrm/dump");
-    println!("press Ctrl-C to stop");
     Ok(emulator)
 }
 

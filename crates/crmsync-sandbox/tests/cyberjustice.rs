@@ -173,3 +173,78 @@ async fn control_routes_generate_events_and_dump_the_monitored_set() {
     assert_eq!(emulator.monitored(), ["А40-1/2024"]);
     emulator.shutdown().await;
 }
+
+/// `crmsync-sandbox serve --cyberjustice` until dropped, with what it printed up to "press Ctrl-C".
+struct Served {
+    child: std::process::Child,
+    lines: Vec<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_cyberjustice() -> Served {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crmsync-sandbox"))
+        .args([
+            "serve",
+            "--cyberjustice",
+            "--cyberjustice-addr",
+            "127.0.0.1:0",
+            "--cyberjustice-rate-limit",
+            "50",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("press Ctrl-C");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    Served { child, lines }
+}
+
+#[tokio::test]
+async fn serve_cyberjustice_answers_with_the_case_monitoring_sample_world() {
+    let served = serve_cyberjustice();
+    let base = served
+        .lines
+        .iter()
+        .find_map(|l| l.strip_prefix("CyberJustice emulator:"))
+        .map(|url| url.trim().to_owned())
+        .unwrap_or_else(|| panic!("no base URL in {:#?}", served.lines));
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let http = reqwest::Client::new();
+    let (status, listed) = body(
+        http.get(format!("{base}/api/v1/monitoring/cases"))
+            .header("X-Api-Key", DEFAULT_API_KEY)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let spec = crmsync_sandbox::case_monitoring::SampleSpec::demo();
+    assert_eq!(
+        listed["total"],
+        json!(spec.pre_monitored + spec.stale_monitored),
+        "{listed}"
+    );
+    let refused = http
+        .get(format!("{base}/api/v1/monitoring/cases"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+}

@@ -9,13 +9,15 @@
 //!
 //! Production: PostgreSQL (`storage.url`), the lock on Redis (`redis.url`) or else in that database, the platform
 //! (`[officeflow]`).
-//! `--sandbox`: the emulator in-process, SQLite under `target/demo/`, an in-process lock. Exit codes: 0 done,
+//! `--sandbox` (cargo feature `sandbox`, on by default; a `--no-default-features` build links no emulator): the
+//! emulator in-process, SQLite under `target/demo/`, an in-process lock. Exit codes: 0 done,
 //! 1 a part failed (see the report and `stats`), 2 bad usage or configuration, 3 another instance holds the
 //! lock ("already running by host:pid") and `--wait` was not given. The job itself lives in
 //! `crmsync_jobs::officeflow`; this crate only parses, wires and prints.
 
 mod cli;
 mod output;
+mod sandbox;
 mod settings;
 mod wiring;
 
@@ -82,12 +84,6 @@ async fn async_run(cli: &Cli, settings: &Settings, parts: Vec<Part>) -> Result<(
         Arc::new(|part: Part| crmsync_cli::progress::for_terminal(&format!("officeflow {part}")))
     });
     let wired = wiring::wire(settings, cli.common.sandbox, cli.fresh, shutdown, progress).await?;
-    if let Some(emulator) = &wired.emulator {
-        tracing::info!(
-            base_url = emulator.base_url(),
-            "sandbox: Officeflow emulator started in-process"
-        );
-    }
     let deps = &wired.deps;
     let lock = wiring::lock_settings(settings, cli.wait);
     match cli.command {

@@ -1,7 +1,6 @@
 //! Builds the ports a run uses: the platform client, the stores and the lock service — production (the storage
 //! database, the lock on Redis when configured, else leases in that database, the real platform) or sandbox (SQLite under `target/demo/`, the emulator in-process, in-process lock).
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,21 +12,17 @@ use crmsync_jobs::sweeper::RetryPolicy;
 use crmsync_jobs::tracking::TrackOptions;
 use crmsync_officeflow::{OfficeflowClient, OfficeflowConfig};
 use crmsync_ports::LockStore;
-use crmsync_sandbox::officeflow::{
-    ApiFaultSchedule, EmulatorConfig, OfficeflowEmulator, Org, OrgSpec,
-};
 use crmsync_store::Database;
-use crmsync_store::memory::MemoryLockStore;
-use secrecy::SecretString;
 
+use crate::sandbox;
 use crate::settings::{DEFAULT_WAIT_S, OfficeflowSection, Settings};
 
 /// The ports of a run, and the emulator when it runs in-process (kept alive for the run).
 pub(crate) struct Wired {
     /// What the job needs.
     pub(crate) deps: SyncDeps,
-    /// The in-process emulator of `--sandbox`.
-    pub(crate) emulator: Option<OfficeflowEmulator>,
+    /// The in-process emulator of `--sandbox`, served until the run ends.
+    pub(crate) _emulator: Option<sandbox::Emulator>,
 }
 
 fn client_config(section: &OfficeflowSection) -> OfficeflowConfig {
@@ -82,54 +77,14 @@ pub(crate) async fn wire(
         OfficeflowConfig,
         Database,
         Arc<dyn LockStore>,
-        Option<OfficeflowEmulator>,
+        Option<sandbox::Emulator>,
     ) = if sandbox {
-        let spec = OrgSpec {
-            platforms: settings.sandbox.platforms.clone(),
-            seed: settings.sandbox.seed,
-            ..OrgSpec::new(settings.sandbox.users)
-        };
-        let mut org = Org::generate(&spec);
-        if settings.sandbox.mutations > 0 {
-            org.mutate(settings.sandbox.seed + 1, settings.sandbox.mutations);
-        }
-        let emulator = OfficeflowEmulator::start(org, EmulatorConfig::default())
-            .await
-            .map_err(|e| Failure::job(format!("cannot start the Officeflow emulator: {e}")))?;
-        if settings.sandbox.faults {
-            emulator.set_faults(ApiFaultSchedule::transient_mix(
-                23,
-                Duration::from_millis(200),
-            ));
-        }
-        let client = OfficeflowConfig {
-            rate_limit_per_s: 45,
-            backoff_base: Duration::from_millis(50),
-            backoff_max: Duration::from_millis(500),
-            ..OfficeflowConfig::new(
-                emulator.base_url(),
-                emulator.app_key(),
-                SecretString::from(emulator.app_secret()),
-            )
-        };
-        if fresh {
-            for suffix in ["", "-wal", "-shm"] {
-                let file = format!("{}{suffix}", settings.sandbox.db);
-                if Path::new(&file).exists() {
-                    std::fs::remove_file(&file).map_err(|e| {
-                        Failure::job(format!("cannot remove the sandbox database {file}: {e}"))
-                    })?;
-                }
-            }
-        }
-        let database = Database::open(&format!("sqlite:{}", settings.sandbox.db))
-            .await
-            .map_err(|e| Failure::job(format!("sandbox storage: {e}")))?;
+        let sandboxed = sandbox::start(settings, fresh).await?;
         (
-            client,
-            database,
-            Arc::new(MemoryLockStore::new()),
-            Some(emulator),
+            sandboxed.client,
+            sandboxed.database,
+            sandboxed.locks,
+            Some(sandboxed.emulator),
         )
     } else {
         let Some(platform) = &settings.officeflow else {
@@ -176,5 +131,8 @@ pub(crate) async fn wire(
         shutdown,
         progress,
     };
-    Ok(Wired { deps, emulator })
+    Ok(Wired {
+        deps,
+        _emulator: emulator,
+    })
 }

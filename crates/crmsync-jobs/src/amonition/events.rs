@@ -266,16 +266,18 @@ async fn transfer(
     })
 }
 
-/// The seller id and feed URL of a company: from the event when it carries them, else from amoCRM.
+/// The seller id and (when `need_feed`) the feed URL of a company: from the event when it carries them, else
+/// from amoCRM.
 async fn company_values(
     event: &WebhookEvent,
     company: CompanyId,
     fields: &SellerFields,
+    need_feed: bool,
     ports: EventPorts<'_>,
 ) -> Result<(Option<String>, Option<String>), EventError> {
     let seller = event.custom_fields.text(fields.seller_id);
     let feed = fields.feed_url.and_then(|f| event.custom_fields.text(f));
-    if seller.is_some() && (feed.is_some() || fields.feed_url.is_none()) {
+    if seller.is_some() && (feed.is_some() || fields.feed_url.is_none() || !need_feed) {
         return Ok((seller, feed));
     }
     let stored = ports.crm.get_company(company).await?.ok_or_else(|| {
@@ -291,9 +293,10 @@ async fn seller_of(
     event: &WebhookEvent,
     company: CompanyId,
     fields: &SellerFields,
+    need_feed: bool,
     ports: EventPorts<'_>,
 ) -> Result<(SellerId, Option<String>), EventError> {
-    let (seller, feed) = company_values(event, company, fields, ports).await?;
+    let (seller, feed) = company_values(event, company, fields, need_feed, ports).await?;
     let seller = match seller {
         Some(text) => SellerId::parse(&text).map_err(|e| {
             EventError::Permanent(format!(
@@ -326,7 +329,7 @@ async fn refresh(
     routing: &Routing,
     ports: EventPorts<'_>,
 ) -> Result<Handled, EventError> {
-    let (seller_id, _) = seller_of(event, company, &routing.fields, ports).await?;
+    let (seller_id, _) = seller_of(event, company, &routing.fields, false, ports).await?;
     let mut seller = ports.sellers.seller(&seller_id).await?.ok_or_else(|| {
         EventError::Permanent(format!(
             "seller {seller_id} does not exist on the marketplace"
@@ -360,7 +363,7 @@ async fn feed_upload(
     routing: &Routing,
     ports: EventPorts<'_>,
 ) -> Result<Handled, EventError> {
-    let (seller_id, feed) = seller_of(event, company, &routing.fields, ports).await?;
+    let (seller_id, feed) = seller_of(event, company, &routing.fields, true, ports).await?;
     let feed = feed
         .ok_or_else(|| EventError::Permanent(format!("company {} has no feed URL", company.0)))?;
     if !(feed.starts_with("https://") || feed.starts_with("http://")) {

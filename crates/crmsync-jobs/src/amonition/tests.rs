@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use crmsync_domain::Phone;
 use crmsync_domain::crm::{
-    CompanyId, CustomFieldValue, CustomFields, EventAction, EventEntity, FieldId, FieldValue,
-    StatusId, WebhookEvent,
+    CompanyId, CustomFieldValue, CustomFields, EventAction, EventEntity, FieldData, FieldId,
+    FieldValue, StatusId, WebhookEvent,
 };
-use crmsync_domain::seller::{CompanyLink, FeedInfo, Seller, SellerFields, SellerId};
+use crmsync_domain::seller::{
+    CompanyLink, FeedInfo, ListingCounts, ListingStatus, Seller, SellerFields, SellerId,
+};
 use crmsync_ports::{
     MockCompanyStore, MockCrmClient, MockFeedService, MockProfileTransfer, MockSellerSource,
     NewInboxEvent, ServiceError, TransferStarted, WebhookInbox,
@@ -330,4 +332,170 @@ async fn the_inbox_pass_retries_with_backoff_then_dead_letters() {
     let policy = RetryPolicy::default();
     assert_eq!(policy.backoff(1) * 4, policy.backoff(3));
     assert_eq!(policy.backoff(40), policy.max_delay);
+}
+
+fn refresh_routing() -> Routing {
+    Routing {
+        fields: SellerFields {
+            listings_total: Some(FieldId(21)),
+            ..fields()
+        },
+        ..routing()
+    }
+}
+
+#[tokio::test]
+async fn a_company_refresh_updates_that_company_from_the_fresh_aggregate_and_clears_the_checkbox() {
+    let mut m = Mocks::new();
+    m.sellers
+        .expect_seller()
+        .withf(|id| id.as_str() == "s7")
+        .times(1)
+        .returning(|id| {
+            let mut s = Seller::new(id.clone());
+            s.name = Some("Fresh name".into());
+            s.listings = ListingCounts::default().with(ListingStatus::Active, 4);
+            Ok(Some(s))
+        });
+    m.feeds.expect_feeds().times(1).returning(|users| {
+        Ok(users
+            .iter()
+            .map(|u| {
+                (
+                    u.clone(),
+                    FeedInfo {
+                        url: Some("https://f/s7.xml".into()),
+                        errors_url: None,
+                    },
+                )
+            })
+            .collect())
+    });
+    m.crm
+        .expect_update_companies()
+        .withf(|updates| {
+            let [u] = updates else { return false };
+            let value = |f: i64| {
+                u.custom_fields
+                    .iter()
+                    .find(|v| v.field_id == Some(FieldId(f)))
+                    .map(|v| v.values.first().and_then(|x| x.value.clone()))
+            };
+            u.id == CompanyId(9)
+                && u.name.as_deref() == Some("Fresh name")
+                && value(21) == Some(Some(FieldData::Integer(4)))
+                && value(20) == Some(Some(FieldData::Text("https://f/s7.xml".into())))
+                && value(30) == Some(None)
+        })
+        .times(1)
+        .returning(|_| Ok(vec![CompanyId(9)]));
+    m.companies
+        .expect_save()
+        .withf(|links| links == [CompanyLink::new(sid("s7"), CompanyId(9))])
+        .times(1)
+        .returning(|_| Ok(()));
+    let event = company_event(9, vec![flag(30), CustomFieldValue::text(FieldId(10), "s7")]);
+    let handled = handle(&event, &refresh_routing(), m.ports(), "k")
+        .await
+        .unwrap();
+    assert_eq!(handled, Handled::Refreshed { company_id: 9 });
+}
+
+#[tokio::test]
+async fn a_refresh_for_a_seller_that_does_not_exist_fails_for_good_and_a_missing_seller_id_too() {
+    let mut m = Mocks::new();
+    m.sellers.expect_seller().returning(|_| Ok(None));
+    let event = company_event(
+        9,
+        vec![flag(30), CustomFieldValue::text(FieldId(10), "gone")],
+    );
+    let error = handle(&event, &refresh_routing(), m.ports(), "k")
+        .await
+        .unwrap_err();
+    assert!(!error.is_retryable());
+    assert!(
+        error.to_string().contains("seller gone does not exist"),
+        "{error}"
+    );
+    m.crm.expect_get_company().returning(|_| Ok(None));
+    let error = handle(
+        &company_event(9, vec![flag(30)]),
+        &refresh_routing(),
+        m.ports(),
+        "k",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        !error.is_retryable() && error.to_string().contains("company 9 does not exist"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn the_inbox_pass_handles_an_event_on_its_third_attempt_after_two_failures() {
+    let inbox = MemoryWebhookInbox::new();
+    let event = lead_status(
+        5,
+        555,
+        vec![
+            CustomFieldValue::text(FieldId(1), "https://other.example/u/1"),
+            CustomFieldValue::text(FieldId(2), "+79161234567"),
+        ],
+    );
+    inbox
+        .enqueue(
+            &[NewInboxEvent {
+                dedupe_key: "k3".into(),
+                kind: "lead.status".into(),
+                payload: serde_json::to_value(&event).unwrap(),
+            }],
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let mut m = Mocks::new();
+    let calls = std::sync::atomic::AtomicU32::new(0);
+    let calls = std::sync::Arc::new(calls);
+    let seen = calls.clone();
+    m.transfer
+        .expect_start()
+        .withf(|r| r.idempotency_key == "k3")
+        .times(3)
+        .returning(move |_| {
+            if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
+                Err(ServiceError::Unavailable {
+                    service: "profile transfer",
+                    attempts: 1,
+                    reason: "HTTP 502".into(),
+                })
+            } else {
+                Ok(TransferStarted {
+                    transfer_id: "t1".into(),
+                })
+            }
+        });
+    let policy = RetryPolicy {
+        max_attempts: 5,
+        base_delay: std::time::Duration::ZERO,
+        ..RetryPolicy::default()
+    };
+    let mut reports = Vec::new();
+    for _ in 0..4 {
+        reports.push(
+            pass(&inbox, &routing(), m.ports(), &policy, Utc::now())
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(reports.iter().map(|r| r.retried).sum::<u64>(), 2);
+    assert_eq!(reports.iter().map(|r| r.processed).sum::<u64>(), 1);
+    assert_eq!(reports.iter().map(|r| r.dead).sum::<u64>(), 0);
+    assert_eq!(reports[3].claimed, 0, "nothing left once it was handled");
+    let rows = inbox.list(None, 5).await.unwrap();
+    assert_eq!(
+        (rows[0].state, rows[0].attempts),
+        (crmsync_ports::InboxState::Done, 3)
+    );
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
 }

@@ -25,6 +25,9 @@ const TOKEN: &str = "bench-amonition-token";
 const AMOCRM_RPS: f64 = 7.0;
 
 pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
+    report.input(format!(
+        "{SELLERS} generated sellers (every tenth with a feed), the amoCRM emulator"
+    ));
     tokio::runtime::Runtime::new()?.block_on(async {
         let amocrm = AmoCrmEmulator::start(AmoCrmConfig {
             long_lived_token: Some(TOKEN.to_owned()),
