@@ -1,5 +1,5 @@
-//! The account and its users: `GET /api/v4/account` with its `with=` parts and `GET /api/v4/users` with the
-//! documented rights object, as typed structs.
+//! The account and its users: `GET /api/v4/account` with its `with=` parts, `GET /api/v4/users` (and one user)
+//! with the documented rights object, and the loss reasons, as typed structs.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -238,6 +238,20 @@ pub struct StatusRight {
     pub rights: EntityRights,
 }
 
+/// A reason a lead was lost.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct LossReason {
+    /// Reason id.
+    pub id: i64,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Sort order.
+    #[serde(default)]
+    pub sort: i64,
+}
+
 /// PHP sends `[]` for an empty object.
 fn object_or_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -303,6 +317,26 @@ impl AmoCrmClient {
             .ok_or_else(|| CrmError::NotFound {
                 detail: "GET /api/v4/account answered 204".into(),
             })
+    }
+
+    /// One user with their rights, `None` when there is none.
+    pub async fn user(&self, id: i64) -> Result<Option<User>, CrmError> {
+        let context = "GET /api/v4/users/{id}";
+        let decode = move |body: &[u8]| -> Result<User, CrmError> {
+            serde_json::from_slice(body).map_err(|e| decode::decode_error(context, body, &e))
+        };
+        self.one(&format!("/api/v4/users/{id}"), &decode).await
+    }
+
+    /// The account's loss reasons (why leads were lost).
+    pub async fn loss_reasons(&self) -> Result<Vec<LossReason>, CrmError> {
+        self.list_all(
+            "/api/v4/leads/loss_reasons",
+            &crate::query::Query::default(),
+            "loss_reasons",
+            250,
+        )
+        .await
     }
 
     /// Every user of the account, with their rights.

@@ -43,7 +43,10 @@ fn field_value(value: &FieldValue) -> Value {
 }
 
 /// `custom_fields_values`; a field with no values is sent as `"values": null`, which clears it.
-fn custom_fields(fields: &[CustomFieldValue], at: &str) -> Result<Option<Value>, CrmError> {
+pub(crate) fn custom_fields(
+    fields: &[CustomFieldValue],
+    at: &str,
+) -> Result<Option<Value>, CrmError> {
     if fields.is_empty() {
         return Ok(None);
     }

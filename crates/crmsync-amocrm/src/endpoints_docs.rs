@@ -1,7 +1,7 @@
 //! Keeps the endpoint table of `docs/amocrm.md` equal to [`crate::endpoints::ENDPOINTS`].
 #![allow(clippy::unwrap_used)]
 
-use crate::endpoints::{ENDPOINTS, markdown_table};
+use crate::endpoints::{ENDPOINTS, markdown_table, table_lines};
 
 #[test]
 fn the_docs_show_the_endpoint_table_of_the_code() {
@@ -23,4 +23,14 @@ fn every_endpoint_is_listed_once() {
     pairs.dedup();
     assert_eq!(pairs.len(), count);
     assert!(ENDPOINTS.iter().all(|e| e.path.starts_with('/')));
+    assert_eq!(
+        ENDPOINTS.len(),
+        table_lines(),
+        "every line of the table parses"
+    );
+    assert!(
+        ENDPOINTS
+            .iter()
+            .all(|e| ["GET", "POST", "PATCH", "DELETE", "PUT"].contains(&e.method))
+    );
 }

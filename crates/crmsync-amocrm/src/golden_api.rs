@@ -177,3 +177,75 @@ fn documented_sources_decode() {
     assert_eq!(page.items[0].origin_code, None);
     assert_eq!(page.items[0].pipeline_id, Some(3177727));
 }
+
+#[test]
+fn documented_catalogs_elements_and_customers_decode() {
+    use crate::catalogs::{Catalog, CatalogElement};
+    use crate::customers::{Customer, CustomerStatus};
+    let catalogs =
+        hal_page::<Catalog>("GET /api/v4/catalogs", "catalogs", golden!("catalogs.json")).unwrap();
+    assert_eq!(catalogs.items[0].catalog_type, "regular");
+    assert!(catalogs.items[0].can_link_multiple);
+    let elements = hal_page::<CatalogElement>(
+        "GET /api/v4/catalogs/{id}/elements",
+        "elements",
+        golden!("catalog_elements.json"),
+    )
+    .unwrap();
+    assert!(!elements.items[0].is_deleted);
+    assert_eq!(
+        elements.items[0].custom_fields_values[0]["field_code"],
+        "SKU"
+    );
+    let customers = hal_page::<Customer>(
+        "GET /api/v4/customers",
+        "customers",
+        golden!("customers_page.json"),
+    )
+    .unwrap();
+    assert_eq!(customers.items[0].next_date, Some(1589058000));
+    assert!(customers.items[0].custom_fields_values.is_null());
+    let statuses = hal_page::<CustomerStatus>(
+        "GET /api/v4/customers/statuses",
+        "statuses",
+        golden!("customer_statuses.json"),
+    )
+    .unwrap();
+    assert_eq!(statuses.items[0].status_type, 1);
+}
+
+#[test]
+fn documented_settings_bodies_decode() {
+    use crate::fields::{CustomField, FieldGroup};
+    use crate::pipelines::{PipelineInfo, Stage};
+    use crate::roles::Role;
+    let groups = hal_page::<FieldGroup>(
+        "GET /api/v4/leads/custom_fields/groups",
+        "custom_field_groups",
+        golden!("custom_field_groups.json"),
+    )
+    .unwrap();
+    assert_eq!(groups.items[0].id, "leads_16731591085255");
+    assert!(groups.items[0].is_predefined);
+    let fields = hal_page::<CustomField>(
+        "POST /api/v4/leads/custom_fields",
+        "custom_fields",
+        golden!("custom_fields_added.json"),
+    )
+    .unwrap();
+    assert_eq!(fields.items[0].enums[1].id, Some(3727));
+    assert_eq!(fields.items[0].request_id.as_deref(), Some("0"));
+    let roles = hal_page::<Role>("GET /api/v4/roles", "roles", golden!("roles.json")).unwrap();
+    assert_eq!(roles.items[0].users(), vec![504141]);
+    assert_eq!(roles.items[0].rights.status_rights.len(), 1);
+    let stage: Stage = serde_json::from_slice(golden!("status.json")).unwrap();
+    assert_eq!(stage.color.as_deref(), Some("#fffeb2"));
+    let added = hal_page::<PipelineInfo>(
+        "POST /api/v4/leads/pipelines",
+        "pipelines",
+        golden!("pipelines_added.json"),
+    )
+    .unwrap();
+    assert_eq!(added.items[0].statuses().len(), 4);
+    assert_eq!(added.items[0].request_id.as_deref(), Some("0"));
+}

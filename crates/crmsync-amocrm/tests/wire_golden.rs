@@ -340,3 +340,132 @@ async fn webhooks_unsorted_and_sources_carry_every_documented_key() {
         "the emulator lacks documented keys: {gaps:?}"
     );
 }
+
+#[tokio::test]
+async fn catalogs_customers_and_settings_carry_every_documented_key() {
+    let emulator = emulator(AmoCrmConfig {
+        customers_enabled: true,
+        ..AmoCrmConfig::default()
+    })
+    .await;
+    let mut gaps = Vec::new();
+    let catalog = raw(
+        &emulator,
+        "POST",
+        "/api/v4/catalogs",
+        Some(json!([{ "name": "Товары" }, { "name": "Услуги" }])),
+    )
+    .await["_embedded"]["catalogs"][0]["id"]
+        .clone();
+    let catalogs = raw(&emulator, "GET", "/api/v4/catalogs?limit=1", None).await;
+    missing(&golden("catalogs.json"), &catalogs, "catalogs", &mut gaps);
+    raw(
+        &emulator,
+        "POST",
+        &format!("/api/v4/catalogs/{catalog}/elements"),
+        Some(json!([{ "name": "Товар" }, { "name": "Товар 2" }])),
+    )
+    .await;
+    let elements = raw(
+        &emulator,
+        "GET",
+        &format!("/api/v4/catalogs/{catalog}/elements?limit=1"),
+        None,
+    )
+    .await;
+    let mut documented_elements = golden("catalog_elements.json");
+    // Catalog field definitions are not emulated: element values are kept as sent, without field names.
+    documented_elements["_embedded"]["elements"][0]["custom_fields_values"] = Value::Null;
+    missing(
+        &documented_elements,
+        &elements,
+        "catalog_elements",
+        &mut gaps,
+    );
+
+    raw(
+        &emulator,
+        "POST",
+        "/api/v4/customers",
+        Some(json!([{ "name": "Покупатель", "next_date": 1589058000 }, { "name": "Второй" }])),
+    )
+    .await;
+    let customers = raw(&emulator, "GET", "/api/v4/customers?limit=1", None).await;
+    missing(
+        &golden("customers_page.json"),
+        &customers,
+        "customers_page",
+        &mut gaps,
+    );
+    let statuses = raw(&emulator, "GET", "/api/v4/customers/statuses", None).await;
+    missing(
+        &golden("customer_statuses.json"),
+        &statuses,
+        "customer_statuses",
+        &mut gaps,
+    );
+
+    raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/custom_fields/groups",
+        Some(json!([{ "name": "Статистика" }])),
+    )
+    .await;
+    let groups = raw(&emulator, "GET", "/api/v4/leads/custom_fields/groups", None).await;
+    missing(
+        &golden("custom_field_groups.json"),
+        &groups,
+        "custom_field_groups",
+        &mut gaps,
+    );
+    let fields = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/custom_fields",
+        Some(json!([{ "name": "Поле", "type": "select", "enums": [{ "value": "Значение 1" }, { "value": "Значение 2" }] }])),
+    )
+    .await;
+    missing(
+        &golden("custom_fields_added.json"),
+        &fields,
+        "custom_fields_added",
+        &mut gaps,
+    );
+    let roles = raw(&emulator, "GET", "/api/v4/roles?with=users", None).await;
+    missing(&golden("roles.json"), &roles, "roles", &mut gaps);
+    let documented_pipeline = golden("pipelines_added.json");
+    let statuses: Vec<Value> =
+        documented_pipeline["_embedded"]["pipelines"][0]["_embedded"]["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["is_editable"] == json!(true))
+            .map(|s| json!({ "name": s["name"], "sort": s["sort"] }))
+            .collect();
+    let added = raw(
+        &emulator,
+        "POST",
+        "/api/v4/leads/pipelines",
+        Some(
+            json!([{ "name": "Воронка", "is_main": false, "is_unsorted_on": true, "sort": 1,
+            "_embedded": { "statuses": statuses } }]),
+        ),
+    )
+    .await;
+    missing(&documented_pipeline, &added, "pipelines_added", &mut gaps);
+    let pipeline = added["_embedded"]["pipelines"][0]["id"].clone();
+    let status = added["_embedded"]["pipelines"][0]["_embedded"]["statuses"][1]["id"].clone();
+    let changed = raw(
+        &emulator,
+        "PATCH",
+        &format!("/api/v4/leads/pipelines/{pipeline}/statuses/{status}"),
+        Some(json!({ "name": "Новый статус", "color": "#fffeb2" })),
+    )
+    .await;
+    missing(&golden("status.json"), &changed, "status", &mut gaps);
+    assert!(
+        gaps.is_empty(),
+        "the emulator lacks documented keys: {gaps:?}"
+    );
+}

@@ -49,7 +49,7 @@ impl AmoState {
             "country": self.account.country,
             "currency": self.account.currency,
             "currency_symbol": if self.account.currency == "RUB" { "₽" } else { "$" },
-            "customers_mode": if self.customers_enabled { "dynamic" } else { "disabled" },
+            "customers_mode": if self.customers_enabled { self.customers_mode.as_str() } else { "disabled" },
             "is_unsorted_on": true,
             "mobile_feature_version": 0,
             "is_loss_reason_enabled": true,
@@ -127,7 +127,7 @@ impl AmoState {
     }
 
     /// The documented rights object of a user: per-entity rights, mail/catalog/files access, status rights.
-    fn user_rights(&self, is_admin: bool) -> Value {
+    pub(crate) fn user_rights(&self, is_admin: bool) -> Value {
         let all = if is_admin { "A" } else { "M" };
         let status_rights: Vec<Value> = self
             .pipelines
@@ -211,14 +211,16 @@ impl AmoState {
 
     /// `GET /api/v4/roles/{id}`; `with=users` embeds the users holding it.
     pub(crate) fn render_role(&self, id: i64, with: &BTreeSet<String>) -> Option<Value> {
-        if id != ROLE_ID {
-            return None;
-        }
+        let (name, rights) = match self.admin.roles.get(&id) {
+            Some(role) => (role.name.clone(), role.rights.clone()),
+            None if id == ROLE_ID => ("Manager".to_owned(), self.user_rights(false)),
+            None => return None,
+        };
         let mut role = json!({
-            "id": ROLE_ID,
-            "name": "Manager",
-            "rights": self.user_rights(false),
-            "_links": self_link(self.href(&format!("/api/v4/roles/{ROLE_ID}"))),
+            "id": id,
+            "name": name,
+            "rights": rights,
+            "_links": self_link(self.href(&format!("/api/v4/roles/{id}"))),
         });
         if with.contains("users")
             && let Some(top) = role.as_object_mut()
@@ -226,7 +228,7 @@ impl AmoState {
             let users: Vec<Value> = self
                 .users
                 .iter()
-                .filter(|u| !u.is_admin)
+                .filter(|u| !u.is_admin && id == ROLE_ID)
                 .map(|u| json!({ "id": u.id }))
                 .collect();
             top.insert("_embedded".into(), json!({ "users": users }));

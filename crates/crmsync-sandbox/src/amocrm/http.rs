@@ -195,6 +195,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .merge(super::http_account::routes())
         .merge(super::http_relations::routes())
         .merge(super::http_inbox::routes())
+        .merge(super::http_admin::routes())
+        .merge(super::http_catalogs::routes())
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             require_auth,

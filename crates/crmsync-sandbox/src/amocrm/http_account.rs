@@ -1,20 +1,19 @@
 //! Routes of the account and its people: `/api/v4/account` (with `with=` embeds), users, roles, loss reasons,
-//! and the customers switch (`402` while the account has customers disabled).
+//! with the writes of roles in `http_admin`.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::account::{LOSS_REASONS, ROLE_ID};
 use super::http::App;
 use super::listing::with_values;
 use super::render::self_link;
-use super::{routes, wire};
+use super::wire;
 
 type Shared = State<Arc<App>>;
 
@@ -28,8 +27,6 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v4/roles/{id}", get(get_role))
         .route("/api/v4/leads/loss_reasons", get(list_loss_reasons))
         .route("/api/v4/leads/loss_reasons/{id}", get(get_loss_reason))
-        .route("/api/v4/customers", any(customers))
-        .route("/api/v4/customers/{*rest}", any(customers))
 }
 
 fn parse_id(text: &str) -> Option<i64> {
@@ -75,11 +72,13 @@ async fn get_user(State(app): Shared, Path(id): Path<String>, query: RawQuery) -
 
 async fn list_roles(State(app): Shared, query: RawQuery) -> Response {
     let with = with_values(query.0.as_deref());
-    let items: Vec<Value> = app
-        .state()
-        .render_role(ROLE_ID, &with)
-        .into_iter()
-        .collect();
+    let items: Vec<Value> = {
+        let state = app.state();
+        std::iter::once(ROLE_ID)
+            .chain(state.admin.roles.keys().copied())
+            .filter_map(|id| state.render_role(id, &with))
+            .collect()
+    };
     envelope(&app, "/api/v4/roles", "roles", items)
 }
 
@@ -103,14 +102,4 @@ async fn list_loss_reasons(State(app): Shared) -> Response {
 async fn get_loss_reason(State(app): Shared, Path(id): Path<String>) -> Response {
     let rendered = parse_id(&id).and_then(|id| app.state().render_loss_reason(id));
     rendered.map_or_else(wire::no_content, |r| wire::hal(&r))
-}
-
-async fn customers(State(app): Shared, method: Method, uri: Uri) -> Response {
-    if !app.state().customers_enabled {
-        return wire::problem(
-            StatusCode::PAYMENT_REQUIRED,
-            "Customers are disabled in this account",
-        );
-    }
-    routes::unmatched(method.as_str(), uri.path())
 }

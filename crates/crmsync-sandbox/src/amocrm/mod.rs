@@ -16,13 +16,17 @@
 //! ```
 
 mod account;
+mod admin;
 mod catalogs;
+mod customers;
 mod entities;
 mod eventlog;
 mod fields;
 pub mod fixture;
 mod http;
 mod http_account;
+mod http_admin;
+mod http_catalogs;
 mod http_inbox;
 mod http_relations;
 mod input;
@@ -30,6 +34,7 @@ pub mod jwt;
 mod listing;
 mod model;
 pub mod oauth;
+mod pipelines;
 mod relations;
 mod render;
 pub mod routes;

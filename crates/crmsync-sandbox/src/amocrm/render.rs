@@ -256,6 +256,7 @@ impl AmoState {
 
     pub(crate) fn render_field_def(&self, kind: Kind, id: i64) -> Option<Value> {
         let d = self.defs(kind).iter().find(|d| d.id == id)?;
+        let extra = self.field_extra(kind, id);
         Some(json!({
             "id": d.id,
             "name": d.name,
@@ -263,9 +264,9 @@ impl AmoState {
             "account_id": self.account.id,
             "code": d.code,
             "sort": d.sort,
-            "is_api_only": false,
+            "is_api_only": extra.is_api_only,
             "enums": d.enums.as_ref().map(|enums| enums.iter().map(|e| json!({"id": e.id, "value": e.value, "sort": e.sort})).collect::<Vec<_>>()),
-            "group_id": null,
+            "group_id": extra.group_id,
             "required_statuses": [],
             "is_deletable": d.code.is_none(),
             "is_predefined": d.code.is_some(),

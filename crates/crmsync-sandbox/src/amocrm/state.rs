@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::catalogs::{Element, ElementLinks};
+use super::admin::AdminState;
+use super::catalogs::{Catalog, Element, ElementLinks};
+use super::customers::Customer;
 use super::eventlog::LoggedEvent;
 use super::fixture::{
     AccountInfo, CustomFieldDef, CustomFieldSets, Fixture, LOST_STATUS_ID, Pipeline, Status, User,
@@ -87,6 +89,11 @@ pub(crate) struct AmoState {
     pub(crate) elements: BTreeMap<i64, Element>,
     pub(crate) element_links: ElementLinks,
     pub(crate) unsorted: UnsortedBook,
+    pub(crate) catalogs: BTreeMap<i64, Catalog>,
+    pub(crate) customers: BTreeMap<i64, Customer>,
+    /// `segments` or `periodicity` while customers are enabled.
+    pub(crate) customers_mode: String,
+    pub(crate) admin: AdminState,
     pub(crate) sources: BTreeMap<i64, Source>,
     next_ids: HashMap<&'static str, i64>,
 }
@@ -145,6 +152,10 @@ impl AmoState {
             elements: BTreeMap::new(),
             element_links: ElementLinks::new(),
             unsorted: UnsortedBook::new(),
+            catalogs: BTreeMap::new(),
+            customers: BTreeMap::new(),
+            customers_mode: "segments".to_owned(),
+            admin: AdminState::default(),
             sources: BTreeMap::new(),
             next_ids: HashMap::from([
                 ("leads", LEAD_BASE),
@@ -364,7 +375,7 @@ pub(crate) fn is_closed(status_id: i64) -> bool {
     status_id == WON_STATUS_ID || status_id == LOST_STATUS_ID
 }
 
-fn ensure_closed_statuses(pipeline: &mut Pipeline) {
+pub(crate) fn ensure_closed_statuses(pipeline: &mut Pipeline) {
     for (id, name, sort, color) in [
         (WON_STATUS_ID, "Closed - won", 10_000, "#CCFF66"),
         (LOST_STATUS_ID, "Closed - lost", 11_000, "#D5D8DB"),

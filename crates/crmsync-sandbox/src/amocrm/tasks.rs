@@ -46,7 +46,7 @@ pub(crate) struct Saved {
     pub(crate) entity_id: Option<i64>,
 }
 
-fn collect<T>(
+pub(crate) fn collect<T>(
     items: &[Value],
     mut parse: impl FnMut(&Value, &mut Errors) -> T,
 ) -> Result<Vec<(String, T)>, Vec<ItemErrors>> {
