@@ -35,6 +35,15 @@ fn missing(documented: &Value, emulated: &Value, at: &str, out: &mut Vec<String>
     }
 }
 
+/// An emulator config without the rate limit: these tests send raw requests back to back, without the client's
+/// pacing, and compare bodies, not limits.
+fn unlimited() -> AmoCrmConfig {
+    AmoCrmConfig {
+        rate_limit_per_s: None,
+        ..AmoCrmConfig::default()
+    }
+}
+
 async fn raw(
     emulator: &crmsync_sandbox::amocrm::AmoCrmEmulator,
     method: &str,
@@ -57,7 +66,7 @@ async fn raw(
 
 #[tokio::test]
 async fn the_emulator_answers_every_key_of_the_documented_bodies() {
-    let emulator = emulator(AmoCrmConfig::default()).await;
+    let emulator = emulator(unlimited()).await;
     let company = raw(
         &emulator,
         "POST",
@@ -118,7 +127,7 @@ async fn the_emulator_answers_every_key_of_the_documented_bodies() {
 
 #[tokio::test]
 async fn tags_links_and_events_carry_every_documented_key() {
-    let emulator = emulator(AmoCrmConfig::default()).await;
+    let emulator = emulator(unlimited()).await;
     let mut gaps = Vec::new();
     let added = raw(
         &emulator,
@@ -193,7 +202,7 @@ async fn tags_links_and_events_carry_every_documented_key() {
 
 #[tokio::test]
 async fn notes_and_task_updates_carry_every_documented_key() {
-    let emulator = emulator(AmoCrmConfig::default()).await;
+    let emulator = emulator(unlimited()).await;
     let mut gaps = Vec::new();
     let lead = raw(
         &emulator,
@@ -262,7 +271,7 @@ async fn notes_and_task_updates_carry_every_documented_key() {
 
 #[tokio::test]
 async fn webhooks_unsorted_and_sources_carry_every_documented_key() {
-    let emulator = emulator(AmoCrmConfig::default()).await;
+    let emulator = emulator(unlimited()).await;
     let mut gaps = Vec::new();
     let hook = raw(
         &emulator,
@@ -345,7 +354,7 @@ async fn webhooks_unsorted_and_sources_carry_every_documented_key() {
 async fn catalogs_customers_and_settings_carry_every_documented_key() {
     let emulator = emulator(AmoCrmConfig {
         customers_enabled: true,
-        ..AmoCrmConfig::default()
+        ..unlimited()
     })
     .await;
     let mut gaps = Vec::new();

@@ -15,10 +15,14 @@ use crmsync_sandbox::officeflow::{
 use secrecy::SecretString;
 
 async fn emulator() -> OfficeflowEmulator {
-    let emulator =
-        OfficeflowEmulator::start(Org::generate(&OrgSpec::new(200)), EmulatorConfig::default())
-            .await
-            .unwrap();
+    // The listings are under test here, not the platform's limit: the emulator lets the client's pace through.
+    let config = EmulatorConfig {
+        rate_limit_per_s: 10_000,
+        ..EmulatorConfig::default()
+    };
+    let emulator = OfficeflowEmulator::start(Org::generate(&OrgSpec::new(200)), config)
+        .await
+        .unwrap();
     emulator.with_flows(|flows| {
         flows.generate(&FlowSpec::new(400));
         flows.generate(&FlowSpec {

@@ -165,7 +165,8 @@ mod tests {
         assert_eq!(trace.history.len(), 1);
         let child = &trace.history[0].sub_flows[0];
         assert_eq!(child.instance_id, "c");
-        assert_eq!(child.history[0].outcome, VisitOutcome::Completed);
+        let quote = child.history.iter().find(|v| v.node_id == "quote").unwrap();
+        assert_eq!(quote.outcome, VisitOutcome::Completed);
         let grandchild = &child
             .history
             .iter()
