@@ -50,6 +50,7 @@ const AREAS: &[Area] = &[
     ("lock", lock::run),
     ("coupons", coupons::run),
     ("officeflow", officeflow::run),
+    ("officeflow_processes", officeflow::processes::run),
     ("ident", ident::run),
     ("amonition", amonition::run),
 ];
