@@ -4,7 +4,13 @@
 use crate::shell;
 
 /// The binaries whose `sandbox` cargo feature keeps the emulators out of a production build.
-pub(crate) const BINARIES: &[&str] = &["casemon", "officeflow-sync", "coupons"];
+pub(crate) const BINARIES: &[&str] = &[
+    "casemon",
+    "officeflow-sync",
+    "coupons",
+    "ident-sync",
+    "amonition",
+];
 
 /// The crate a production build must not link.
 const SANDBOX: &str = "crmsync-sandbox";

@@ -24,6 +24,7 @@ use serde_json::json;
 
 use crate::args::{Args, Command, InboxAction};
 use crate::config::{Config, ENV_PREFIX, settings_error};
+#[cfg(feature = "sandbox")]
 use crate::sandbox::{SANDBOX_SELLERS, Sandbox};
 use crate::serve;
 
@@ -50,6 +51,8 @@ pub struct Services {
 
 /// Runs `amonition` with parsed `args`.
 pub(crate) async fn run(args: Args) -> Result<(), Failure> {
+    #[cfg(not(feature = "sandbox"))]
+    crmsync_cli::args::refuse_sandbox(args.common.sandbox)?;
     let mut config: Config = match &args.common.config {
         Some(path) => config::load(Some(path), ENV_PREFIX).map_err(Failure::usage)?,
         None if args.common.sandbox => Config::default(),
@@ -64,42 +67,31 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         }
         return authorize_app(&config, &authorize.code).await;
     }
-    let sandbox = if args.common.sandbox {
-        let sandbox = Sandbox::start(SANDBOX_SELLERS)
-            .await
-            .map_err(|e| Failure::job(format!("cannot start the sandbox: {e}")))?;
-        sandbox.configure(&mut config);
-        if !args.common.json {
-            println!(
-                "sandbox: amoCRM emulator at {}, marketplace services at {}, {} generated sellers",
-                sandbox.amocrm.base_url(),
-                sandbox.marketplace.base_url(),
-                SANDBOX_SELLERS
-            );
-        }
-        Some(sandbox)
-    } else {
-        None
-    };
+    #[cfg(feature = "sandbox")]
+    let sandbox = start_sandbox(&mut config, args.common.sandbox, args.common.json).await?;
+    #[cfg(feature = "sandbox")]
+    let sellers = sandbox
+        .as_ref()
+        .map(|s| Arc::new(s.sellers.clone()) as Arc<dyn SellerSource>);
+    #[cfg(not(feature = "sandbox"))]
+    let sellers = None;
     config.validate().map_err(Failure::usage)?;
     config.require_live().map_err(Failure::usage)?;
-    let services = build(&config, sandbox.as_ref()).await?;
+    let services = build(&config, sellers).await?;
     let result = match &args.command {
         Command::Upload => upload_command(&config, &services, args.common.json).await,
         Command::Serve { drain } => {
             config.require_server().map_err(Failure::usage)?;
-            serve::run(
-                &config,
-                &services,
-                *drain,
-                sandbox.as_ref(),
-                args.common.json,
-            )
-            .await
+            #[cfg(feature = "sandbox")]
+            let samples = sandbox.as_ref();
+            #[cfg(not(feature = "sandbox"))]
+            let samples = None;
+            serve::run(&config, &services, *drain, samples, args.common.json).await
         }
         Command::Inbox { action } => inbox_command(&services, action, args.common.json).await,
         Command::Authorize(_) => Err(Failure::usage("authorize runs on its own")),
     };
+    #[cfg(feature = "sandbox")]
     if let Some(sandbox) = sandbox {
         if !args.common.json {
             println!(
@@ -112,6 +104,31 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         sandbox.shutdown().await;
     }
     result
+}
+
+/// Under `--sandbox`: starts the emulators with generated sellers and points `config` at them.
+#[cfg(feature = "sandbox")]
+async fn start_sandbox(
+    config: &mut Config,
+    sandboxed: bool,
+    json: bool,
+) -> Result<Option<Sandbox>, Failure> {
+    if !sandboxed {
+        return Ok(None);
+    }
+    let sandbox = Sandbox::start(SANDBOX_SELLERS)
+        .await
+        .map_err(|e| Failure::job(format!("cannot start the sandbox: {e}")))?;
+    sandbox.configure(config);
+    if !json {
+        println!(
+            "sandbox: amoCRM emulator at {}, marketplace services at {}, {} generated sellers",
+            sandbox.amocrm.base_url(),
+            sandbox.marketplace.base_url(),
+            SANDBOX_SELLERS
+        );
+    }
+    Ok(Some(sandbox))
 }
 
 /// `amonition authorize --code CODE`: stores the first OAuth token pair where the runs will read it (Redis when
@@ -185,8 +202,12 @@ pub async fn live_services(config: &Config) -> Result<Services, Failure> {
     build(config, None).await
 }
 
-async fn build(config: &Config, sandbox: Option<&Sandbox>) -> Result<Services, Failure> {
-    let backends = open_backends(config, sandbox.is_some()).await?;
+/// `sandbox_sellers` are the generated sellers of a `--sandbox` run (which also opens the in-memory backends).
+async fn build(
+    config: &Config,
+    sandbox_sellers: Option<Arc<dyn SellerSource>>,
+) -> Result<Services, Failure> {
+    let backends = open_backends(config, sandbox_sellers.is_some()).await?;
     tracing::info!(
         storage = backends.database.backend(),
         lock = %backends.lock_kind,
@@ -194,8 +215,8 @@ async fn build(config: &Config, sandbox: Option<&Sandbox>) -> Result<Services, F
     );
     let crm = Arc::new(crm_client(config, backends.key_values.clone()).await?);
     let database = &backends.database;
-    let sellers: Arc<dyn SellerSource> = match sandbox {
-        Some(sandbox) => Arc::new(sandbox.sellers.clone()),
+    let sellers = match sandbox_sellers {
+        Some(sellers) => sellers,
         None => seller_source(config, database).await?,
     };
     let transfer = TransferClient::new(&config.snatcher)

@@ -15,6 +15,7 @@ mod app;
 pub mod args;
 pub mod config;
 pub mod metrics;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod serve;
 pub mod server;

@@ -19,15 +19,20 @@ use crmsync_jobs::reception_sync::{
 use crmsync_jobs::shutdown::Shutdown;
 use crmsync_jobs::tracking::{RunError, Tracker};
 use crmsync_ports::{KeyValueStore, MisSource, NoProgress, ProcessStore, ReceptionLinkStore};
+#[cfg(feature = "sandbox")]
 use crmsync_sandbox::FaultPlan;
+#[cfg(feature = "sandbox")]
 use crmsync_sandbox::amocrm::AmoCrmEmulator;
+#[cfg(feature = "sandbox")]
 use crmsync_sandbox::clinic::ClinicSpec;
+#[cfg(feature = "sandbox")]
 use secrecy::SecretString;
 use serde_json::json;
 
 use crate::args::{Args, Command};
 use crate::config::{Config, ENV_PREFIX, settings_error};
 use crate::output;
+#[cfg(feature = "sandbox")]
 use crate::sandbox::{self, SANDBOX_TOKEN, SandboxFiles};
 
 /// The adapters of one process.
@@ -60,6 +65,8 @@ impl Adapters {
 /// Runs `ident-sync` with parsed `args`.
 pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     let sandboxed = args.common.sandbox;
+    #[cfg(not(feature = "sandbox"))]
+    crmsync_cli::args::refuse_sandbox(sandboxed)?;
     let mut config: Config = match &args.common.config {
         Some(path) => config::load(Some(path), ENV_PREFIX).map_err(Failure::usage)?,
         None if sandboxed => Config::default(),
@@ -75,35 +82,13 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         }
         return authorize_app(&config, &authorize.code).await;
     }
-    let emulator = if sandboxed {
-        let files = SandboxFiles::under(&args.sandbox_dir);
-        if !files.clinic.exists() {
-            sandbox::create_clinic(
-                &format!("sqlite:{}", files.clinic.display()),
-                ClinicSpec::demo(sandbox::clinic_now()),
-            )
-            .await
-            .map_err(|e| Failure::job(format!("cannot create the sandbox clinic: {e}")))?;
-        }
-        let emulator = sandbox::start_amocrm(Some(&files.account), 7, FaultPlan::none())
-            .await
-            .map_err(|e| Failure::job(format!("cannot start the sandbox: {e}")))?;
-        point_at(&mut config, &emulator, &files);
-        if !args.common.json {
-            println!(
-                "sandbox: amoCRM emulator at {}, IDENT clinic in {}",
-                emulator.base_url(),
-                files.clinic.display()
-            );
-        }
-        Some((emulator, files))
-    } else {
-        None
-    };
+    #[cfg(feature = "sandbox")]
+    let emulator = start_sandbox(&mut config, &args).await?;
     config.require_live().map_err(Failure::usage)?;
     let settings = config.sync_settings();
     let adapters = build(&config, sandboxed).await?;
     let result = execute(&args, &config, &settings, &adapters).await;
+    #[cfg(feature = "sandbox")]
     if let Some((emulator, files)) = emulator {
         if !args.dry_run
             && let Err(e) = sandbox::save_amocrm(&emulator, &files.account)
@@ -135,6 +120,40 @@ async fn authorize_app(config: &Config, code: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Under `--sandbox`: creates the clinic (first run only), starts the amoCRM emulator on the saved account and
+/// points `config` at both.
+#[cfg(feature = "sandbox")]
+async fn start_sandbox(
+    config: &mut Config,
+    args: &Args,
+) -> Result<Option<(AmoCrmEmulator, SandboxFiles)>, Failure> {
+    if !args.common.sandbox {
+        return Ok(None);
+    }
+    let files = SandboxFiles::under(&args.sandbox_dir);
+    if !files.clinic.exists() {
+        sandbox::create_clinic(
+            &format!("sqlite:{}", files.clinic.display()),
+            ClinicSpec::demo(sandbox::clinic_now()),
+        )
+        .await
+        .map_err(|e| Failure::job(format!("cannot create the sandbox clinic: {e}")))?;
+    }
+    let emulator = sandbox::start_amocrm(Some(&files.account), 7, FaultPlan::none())
+        .await
+        .map_err(|e| Failure::job(format!("cannot start the sandbox: {e}")))?;
+    point_at(config, &emulator, &files);
+    if !args.common.json {
+        println!(
+            "sandbox: amoCRM emulator at {}, IDENT clinic in {}",
+            emulator.base_url(),
+            files.clinic.display()
+        );
+    }
+    Ok(Some((emulator, files)))
+}
+
+#[cfg(feature = "sandbox")]
 fn point_at(config: &mut Config, emulator: &AmoCrmEmulator, files: &SandboxFiles) {
     config.amocrm.base_url = emulator.base_url();
     config.amocrm.long_lived_token = SecretString::from(SANDBOX_TOKEN);

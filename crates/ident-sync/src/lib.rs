@@ -11,6 +11,7 @@ pub mod app;
 pub mod args;
 pub mod config;
 mod output;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod service;
 pub mod stats;
