@@ -73,8 +73,11 @@ fn revoke(name: &str, department: &str) -> DepartmentRule {
     )
 }
 
+/// `(id, parent, revoked_by)` of a department.
+type Row = (String, Option<String>, Option<String>);
+
 /// `(id, parent, revoked_by)` of every department, by id.
-fn shape(ruled: &Ruled) -> Vec<(String, Option<String>, Option<String>)> {
+fn shape(ruled: &Ruled) -> Vec<Row> {
     ruled
         .departments
         .iter()
@@ -99,11 +102,7 @@ fn no_rule_keeps_the_tree() {
 
 #[test]
 fn each_action_on_its_own() {
-    let cases: Vec<(
-        DepartmentRule,
-        Vec<(String, Option<String>, Option<String>)>,
-        usize,
-    )> = vec![
+    let cases: Vec<(DepartmentRule, Vec<Row>, usize)> = vec![
         (
             map("rename campus", "2", "north"),
             vec![
