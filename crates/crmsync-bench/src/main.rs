@@ -4,7 +4,8 @@
 //! Every area runs in a child process of its own (`--area NAME`), so memory figures such as `VmHWM` are the
 //! area's alone; the parent merges the children's figures, prints them as one table (figure, value, kind —
 //! measured, derived from the input, or a `…_model_…` formula —, input, goal, seed baseline) and writes the
-//! report as `{ "figure.name": number }`.
+//! report as `{ "figure.name": number }`. Some areas re-execute this binary once more as a child of their own
+//! (`CRMSYNC_BENCH_CHILD` set), so a figure such as the uploading process's peak memory is that process's alone.
 
 mod amocrm;
 mod amonition;
@@ -17,6 +18,7 @@ mod officeflow;
 mod report;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Parser;
 
@@ -48,11 +50,15 @@ const AREAS: &[Area] = &[
     ("lock", lock::run),
     ("coupons", coupons::run),
     ("officeflow", officeflow::run),
+    ("officeflow_processes", officeflow::processes::run),
     ("ident", ident::run),
     ("amonition", amonition::run),
 ];
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
+    if let Some(code) = amonition::run_if_child()? {
+        return Ok(code);
+    }
     let args = Args::parse();
     let mut report = Report::default();
     if let Some(area) = &args.area {
@@ -61,7 +67,8 @@ fn main() -> anyhow::Result<()> {
             .find(|(name, _)| name == area)
             .ok_or_else(|| anyhow::anyhow!("no benchmark area {area:?}"))?;
         run(&mut report)?;
-        return report.write_part(&args.out);
+        report.write_part(&args.out)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let exe = std::env::current_exe()?;
     for (name, _) in AREAS {
@@ -89,5 +96,5 @@ fn main() -> anyhow::Result<()> {
     print!("{}", report.table());
     report.write(&args.out)?;
     println!("wrote {}", args.out.display());
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

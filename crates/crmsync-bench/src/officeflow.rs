@@ -17,6 +17,8 @@ use secrecy::SecretString;
 
 use crate::report::Report;
 
+pub(crate) mod processes;
+
 const USERS: usize = 100_000;
 
 pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {

@@ -168,12 +168,16 @@ async fn async_run(cli: &Cli, settings: &Settings, parts: Vec<Part>) -> Result<(
             )
             .await
             .map_err(|e| Failure::job(format!("stats: {e}")))?;
+            let view = output::StatsView {
+                stats: &stats,
+                data_sources: &wired.sources,
+            };
             println!(
                 "{}",
                 if cli.common.json {
-                    output::json(&stats)
+                    output::json(&view)
                 } else {
-                    output::stats(&stats)
+                    output::stats(&view)
                 }
             );
             Ok(())

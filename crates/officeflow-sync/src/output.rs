@@ -5,6 +5,18 @@ use std::fmt::Write as _;
 use crmsync_jobs::officeflow::{Conflict, OfficeflowStats, RetryReport, SyncReport};
 use serde::Serialize;
 
+use crate::settings::SourceUse;
+
+/// `stats` as JSON: the journal and table counts, and where each data source's settings came from.
+#[derive(Debug, Serialize)]
+pub(crate) struct StatsView<'a> {
+    /// The journal and the local copy.
+    #[serde(flatten)]
+    pub(crate) stats: &'a OfficeflowStats,
+    /// Each data source and the origin of its settings.
+    pub(crate) data_sources: &'a [SourceUse],
+}
+
 /// Prints `value` as pretty JSON.
 pub(crate) fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
@@ -134,9 +146,22 @@ pub(crate) fn retry_report(report: &RetryReport) -> String {
 }
 
 /// The statistics as lines.
-pub(crate) fn stats(stats: &OfficeflowStats) -> String {
+pub(crate) fn stats(view: &StatsView<'_>) -> String {
+    let stats = view.stats;
     let mut out = String::new();
     let _ = writeln!(out, "officeflow-sync stats");
+    for used in view.data_sources {
+        let _ = writeln!(
+            out,
+            "  data source {}: {} ({}{})",
+            used.name,
+            used.base_url,
+            used.origin,
+            used.row
+                .as_deref()
+                .map_or_else(String::new, |row| format!(" {row}"))
+        );
+    }
     for kind in &stats.parts {
         let by_status = kind
             .by_status

@@ -10,8 +10,10 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
 
 mod flows;
+mod source;
 
 pub(crate) use flows::{CategorySection, PLATFORM_SOURCE, ProcessesSection};
+pub(crate) use source::{Origin, SourceError, SourceUse, resolve};
 
 /// The environment prefix of this binary.
 pub(crate) const ENV_PREFIX: &str = "OFFICEFLOW_SYNC";
@@ -99,15 +101,10 @@ pub(crate) struct OfficeflowSection {
 }
 
 impl OfficeflowSection {
-    /// Checks every value; errors name the key under `section` (`officeflow`, `sources.outing`).
-    fn validate(&self, section: &str) -> Result<(), ConfigError> {
-        let key = |name: &str| format!("{section}.{name}");
-        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(ConfigError::invalid(
-                key("base_url"),
-                "must start with http:// or https://",
-            ));
-        }
+    /// Checks every value; errors name the key after `prefix` (`officeflow.`, `sources.outing.`).
+    pub(crate) fn validate(&self, prefix: &str) -> Result<(), ConfigError> {
+        let key = |name: &str| format!("{prefix}{name}");
+        source::check_url(&key("base_url"), &self.base_url)?;
         if self.app_key.trim().is_empty() {
             return Err(ConfigError::invalid(key("app_key"), "is empty"));
         }
@@ -306,10 +303,10 @@ fn between(key: &str, value: u64, low: u64, high: u64) -> Result<(), ConfigError
 impl Validate for Settings {
     fn validate(&self) -> Result<(), ConfigError> {
         if let Some(platform) = &self.officeflow {
-            platform.validate("officeflow")?;
+            platform.validate("officeflow.")?;
         }
         for (name, source) in &self.sources {
-            source.validate(&format!("sources.{name}"))?;
+            source.validate(&format!("sources.{name}."))?;
         }
         self.processes.validate(self.sources.keys())?;
         between("sandbox.flows", self.sandbox.flows as u64, 0, 1_000_000)?;

@@ -17,31 +17,18 @@ use crmsync_ports::LockStore;
 use crmsync_store::Database;
 
 use crate::sandbox;
-use crate::settings::{DEFAULT_WAIT_S, OfficeflowSection, PLATFORM_SOURCE, Settings};
+use crate::settings::{
+    DEFAULT_WAIT_S, Origin, PLATFORM_SOURCE, Settings, SourceError, SourceUse, resolve,
+};
 
 /// The ports of a run, and the emulator when it runs in-process (kept alive for the run).
 pub(crate) struct Wired {
     /// What the job needs.
     pub(crate) deps: SyncDeps,
+    /// Where each data source's settings came from.
+    pub(crate) sources: Vec<SourceUse>,
     /// The in-process emulators of `--sandbox`, served until the run ends.
     pub(crate) _emulators: Vec<sandbox::Emulator>,
-}
-
-fn client_config(section: &OfficeflowSection) -> OfficeflowConfig {
-    OfficeflowConfig {
-        rate_limit_per_s: section.rate_limit_per_s,
-        request_timeout: Duration::from_secs(section.timeout_s),
-        max_retries: section.max_retries,
-        backoff_base: Duration::from_millis(section.backoff_base_ms),
-        backoff_max: Duration::from_millis(section.backoff_max_ms),
-        page_size: section.page_size,
-        max_response_bytes: section.max_response_bytes,
-        ..OfficeflowConfig::new(
-            section.base_url.clone(),
-            section.app_key.clone(),
-            section.app_secret.clone(),
-        )
-    }
 }
 
 /// The lock settings of the configuration; with `--wait`, waits up to `lock.wait_s` (8 hours when it is 0).
@@ -67,6 +54,13 @@ pub(crate) fn retry_policy(settings: &Settings) -> RetryPolicy {
     }
 }
 
+fn source_failure(error: SourceError) -> Failure {
+    match error {
+        SourceError::Store { .. } => Failure::job(error),
+        other => Failure::usage(other),
+    }
+}
+
 /// Builds everything; `fresh` empties the sandbox database first.
 pub(crate) async fn wire(
     settings: &Settings,
@@ -77,6 +71,7 @@ pub(crate) async fn wire(
 ) -> Result<Wired, Failure> {
     let categories = settings.processes.categories(sandbox);
     let mut source_configs: Vec<(String, OfficeflowConfig)> = Vec::new();
+    let mut sources: Vec<SourceUse> = Vec::new();
     let (client_settings, database, locks, emulators): (
         OfficeflowConfig,
         Database,
@@ -84,6 +79,20 @@ pub(crate) async fn wire(
         Vec<sandbox::Emulator>,
     ) = if sandbox {
         let sandboxed = sandbox::start(settings, fresh, &categories).await?;
+        sources.push(SourceUse {
+            name: PLATFORM_SOURCE.to_owned(),
+            origin: Origin::Sandbox,
+            row: None,
+            base_url: sandboxed.client.base_url.clone(),
+        });
+        for (name, config) in &sandboxed.sources {
+            sources.push(SourceUse {
+                name: name.clone(),
+                origin: Origin::Sandbox,
+                row: None,
+                base_url: config.base_url.clone(),
+            });
+        }
         source_configs = sandboxed.sources;
         (
             sandboxed.client,
@@ -92,11 +101,6 @@ pub(crate) async fn wire(
             sandboxed.emulators,
         )
     } else {
-        let Some(platform) = &settings.officeflow else {
-            return Err(Failure::usage(
-                "config section [officeflow] (base_url, app_key, app_secret) is required unless --sandbox",
-            ));
-        };
         let backends = backends::open(&settings.storage, &settings.redis, false)
             .await
             .map_err(|e| match e {
@@ -108,15 +112,32 @@ pub(crate) async fn wire(
             lock = %backends.lock_kind,
             "backends open"
         );
-        for (name, section) in &settings.sources {
-            source_configs.push((name.clone(), client_config(section)));
-        }
-        (
-            client_config(platform),
-            backends.database,
-            backends.locks,
-            Vec::new(),
+        let rows = backends.database.key_values();
+        let (platform, used) = resolve(
+            PLATFORM_SOURCE,
+            "officeflow",
+            settings.officeflow.as_ref(),
+            rows.as_ref(),
         )
+        .await
+        .map_err(source_failure)?;
+        sources.push(used);
+        for (name, section) in &settings.sources {
+            let (config, used) = resolve(
+                name,
+                &format!("sources.{name}"),
+                Some(section),
+                rows.as_ref(),
+            )
+            .await
+            .map_err(source_failure)?;
+            sources.push(used);
+            source_configs.push((name.clone(), config));
+        }
+        for used in &sources {
+            tracing::info!(source = %used.name, origin = %used.origin, base_url = %used.base_url, "data source");
+        }
+        (platform, backends.database, backends.locks, Vec::new())
     };
     if fresh && !sandbox {
         return Err(Failure::usage("--fresh only applies to --sandbox"));
@@ -172,6 +193,10 @@ pub(crate) async fn wire(
     };
     Ok(Wired {
         deps,
+        sources,
         _emulators: emulators,
     })
 }
+
+#[cfg(test)]
+mod tests;
