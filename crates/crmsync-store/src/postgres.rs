@@ -1,7 +1,6 @@
 //! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons, the
 //! organisation copy and AMONITION's sellers, company links and webhook inbox.
 
-mod company_store;
 mod coupon_store;
 mod dialect;
 mod flow_sql;
@@ -9,7 +8,6 @@ mod inbox;
 mod org_store;
 mod seller_source;
 
-pub use company_store::PgCompanyStore;
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use inbox::PgWebhookInbox;
 pub use org_store::PgOrgStore;
@@ -17,6 +15,8 @@ pub use seller_source::{MARKETPLACE_SCHEMA_SQL, PgSellerSource, SELLERS_SQL, loa
 
 /// [`crmsync_ports::AuditLog`] on PostgreSQL: the `audit_log` table.
 pub type PgAuditLog = crate::sql::audit::SqlAuditLog<sqlx::Postgres>;
+/// [`crmsync_ports::CompanyStore`] on PostgreSQL: AMONITION's `companies` links and `amonition_intents`.
+pub type PgCompanyStore = crate::sql::company::SqlCompanyStore<sqlx::Postgres>;
 /// [`crmsync_ports::ProcessStore`] (the run journal) on PostgreSQL: the `processes` table.
 pub type PgProcessStore = crate::sql::process::SqlProcessStore<sqlx::Postgres>;
 /// [`crmsync_ports::KeyValueStore`] on PostgreSQL: the `kv_entries` table; expired rows read as missing.

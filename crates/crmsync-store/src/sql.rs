@@ -15,6 +15,7 @@
 //! module (see `postgres/dialect.rs`, `sqlite/dialect.rs`).
 
 pub mod audit;
+pub mod company;
 pub mod fence;
 pub mod flow;
 pub mod key_value;

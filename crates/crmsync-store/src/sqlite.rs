@@ -3,18 +3,18 @@
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
-mod company_store;
 mod coupon_store;
 mod dialect;
 mod flow_sql;
 mod org_store;
 
-pub use company_store::SqliteCompanyStore;
 pub use coupon_store::SqliteCouponStore;
 pub use org_store::SqliteOrgStore;
 
 /// [`crmsync_ports::AuditLog`] on SQLite: the `audit_log` table.
 pub type SqliteAuditLog = crate::sql::audit::SqlAuditLog<sqlx::Sqlite>;
+/// [`crmsync_ports::CompanyStore`] on SQLite: AMONITION's `companies` links and `amonition_intents`.
+pub type SqliteCompanyStore = crate::sql::company::SqlCompanyStore<sqlx::Sqlite>;
 /// [`crmsync_ports::ProcessStore`] (the run journal) on SQLite: the `processes` table.
 pub type SqliteProcessStore = crate::sql::process::SqlProcessStore<sqlx::Sqlite>;
 /// [`crmsync_ports::KeyValueStore`] on SQLite: the `kv_entries` table; expired rows read as missing.

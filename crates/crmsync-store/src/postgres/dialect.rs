@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgQueryResult;
 use sqlx::{PgPool, Postgres, Transaction};
 
+use crate::sql::company::{CompanySql, company_statements};
 use crate::sql::key_value::{KeyValueSql, kv_statements_on_clock};
 use crate::sql::lock::{LockSql, lock_statements_on_clock};
 use crate::sql::set::SetSql;
@@ -62,4 +63,11 @@ impl SetSql for Postgres {
          ON CONFLICT (set_name, member) DO NOTHING";
     const REMOVE: &'static str = "DELETE FROM set_members \
          WHERE set_name = $1 AND member IN (SELECT jsonb_array_elements_text($2::jsonb))";
+}
+
+impl CompanySql for Postgres {
+    company_statements!(
+        "jsonb_array_elements_text($1::jsonb) AS t(value)",
+        "jsonb_array_elements($1::jsonb) AS t(value)"
+    );
 }

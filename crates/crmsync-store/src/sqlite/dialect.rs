@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteQueryResult;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use crate::sql::company::{CompanySql, company_statements};
 use crate::sql::key_value::{KeyValueSql, kv_statements_on_clock};
 use crate::sql::lock::{LockSql, lock_statements_on_clock};
 use crate::sql::set::SetSql;
@@ -63,4 +64,8 @@ impl SetSql for Sqlite {
          ON CONFLICT (set_name, member) DO NOTHING";
     const REMOVE: &'static str = "DELETE FROM set_members \
          WHERE set_name = $1 AND member IN (SELECT value FROM json_each($2))";
+}
+
+impl CompanySql for Sqlite {
+    company_statements!("json_each($1)", "json_each($1)");
 }
