@@ -1,5 +1,6 @@
-//! One API call with everything around it: bearer token, one refresh on `401`, waits on `429`, the block on
-//! `403`, and retries with backoff where a retry cannot write anything twice.
+//! One API call with everything around it: bearer token, one refresh on `401`, following the account to a new
+//! subdomain on `401`/`404`, waits on `429`, the block on `403`, and retries with backoff where a retry cannot
+//! write anything twice.
 
 use std::sync::atomic::Ordering;
 
@@ -59,6 +60,7 @@ pub(crate) async fn execute(inner: &Inner, call: &Call<'_>) -> Result<RawRespons
     let mut attempt = 1;
     let mut rate_limited = 0;
     let mut refreshed = false;
+    let mut followed = false;
     loop {
         let sent = inner
             .http
@@ -87,6 +89,12 @@ pub(crate) async fn execute(inner: &Inner, call: &Call<'_>) -> Result<RawRespons
                             refreshed = true;
                             continue;
                         }
+                        if !followed {
+                            followed = true;
+                            if crate::subdomain::follow(inner, &bearer).await {
+                                continue;
+                            }
+                        }
                         return Err(CrmError::Unauthorized {
                             detail: problem.hint.unwrap_or(problem.detail),
                             reauthorize: true,
@@ -114,6 +122,13 @@ pub(crate) async fn execute(inner: &Inner, call: &Call<'_>) -> Result<RawRespons
                         }
                         rate_limited += 1;
                         continue;
+                    }
+                    404 if !followed => {
+                        followed = true;
+                        if crate::subdomain::follow(inner, &bearer).await {
+                            continue;
+                        }
+                        return Err(problem::status_error(status, problem).into());
                     }
                     504 if call.splittable => return Err(Failure::GatewayTimeout),
                     500..=599 if call.effect == Effect::Create && status != 504 => {

@@ -1,6 +1,7 @@
 //! `AmoCrmClient`: the amoCRM v4 client, cheap to clone (clones share the limiter, tokens and block state),
 //! and the request helpers every entity family builds on (`crate::port` implements the `CrmClient` port).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -56,6 +57,8 @@ pub struct AmoCrmClientBuilder {
     max_response_bytes: u64,
     clock: Arc<dyn Clock>,
     budget: Option<Arc<dyn RequestBudget>>,
+    resolve: Vec<(String, SocketAddr)>,
+    common_domain: Option<String>,
 }
 
 impl std::fmt::Debug for AmoCrmClientBuilder {
@@ -68,6 +71,7 @@ impl std::fmt::Debug for AmoCrmClientBuilder {
             .field("retry", &self.retry)
             .field("batch", &self.batch)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("common_domain", &self.common_domain)
             .finish_non_exhaustive()
     }
 }
@@ -133,6 +137,23 @@ impl AmoCrmClientBuilder {
         self
     }
 
+    /// Sends requests for `host` to `addr` instead of resolving it through DNS (as `curl --resolve` does): a test
+    /// can point `old.amocrm.ru` and `new.amocrm.ru` at one local emulator.
+    #[must_use]
+    pub fn resolve(mut self, host: impl Into<String>, addr: SocketAddr) -> Self {
+        self.resolve.push((host.into(), addr));
+        self
+    }
+
+    /// The common domain the account-domain lookup (`GET /oauth2/account/subdomain`) is asked on (default:
+    /// `www.` + the account's domain, `https://www.amocrm.ru` for `https://example.amocrm.ru`; the base URL itself
+    /// for an address that is not an account host).
+    #[must_use]
+    pub fn common_domain(mut self, url: impl Into<String>) -> Self {
+        self.common_domain = Some(url.into());
+        self
+    }
+
     /// The clock token expiry and pauses are measured on (default: the system clock).
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -153,6 +174,19 @@ impl AmoCrmClientBuilder {
                 "use https://SUBDOMAIN.amocrm.ru (or http:// for a local emulator)",
             ));
         }
+        let common = match &self.common_domain {
+            None => None,
+            Some(url) => Some(
+                Url::parse(url.trim())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+                    .ok_or_else(|| CrmError::InvalidInput {
+                        field: "common_domain".into(),
+                        reason: "use https://www.amocrm.ru, https://www.kommo.com (or an emulator's http:// address)"
+                            .into(),
+                    })?,
+            ),
+        };
         let budget = self
             .budget
             .unwrap_or_else(|| Arc::new(InProcessBudget::new(self.rate_limit)));
@@ -163,6 +197,8 @@ impl AmoCrmClientBuilder {
             max_body: self.max_response_bytes,
             max_pause_wait: self.retry.max_rate_limit_wait,
             clock: self.clock,
+            resolve: self.resolve,
+            common,
         };
         let http = Http::new(base, settings).map_err(|e| CrmError::InvalidInput {
             field: "http client".into(),
@@ -255,6 +291,8 @@ impl AmoCrmClient {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             clock: Arc::new(SystemClock),
             budget: None,
+            resolve: Vec::new(),
+            common_domain: None,
         }
     }
 

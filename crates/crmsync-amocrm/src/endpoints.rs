@@ -19,6 +19,7 @@ pub struct Endpoint {
 /// `METHOD PATH | client methods | PHP SDK`, one endpoint a line.
 const TABLE: &str = "\
 POST /oauth2/access_token | `authorize_with_code`, automatic refresh | `getOAuthClient()->getAccessTokenByCode` / `…ByRefreshToken`
+GET /oauth2/account/subdomain | `account_domain`, automatic on `401`/`404` | `getOAuthClient()->getAccountDomain`
 GET /api/v4/account | `account` | `account()->getCurrent`
 GET /api/v4/users | `users` | `users()->get`
 GET /api/v4/leads | `list_leads`, `all_leads`, `stream_leads` | `leads()->get`

@@ -2,6 +2,7 @@
 //! timeouts, a cap on response bodies, and debug logging of method, path, status, duration and request id (never tokens,
 //! queries or bodies).
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -58,6 +59,8 @@ pub(crate) struct Counters {
 pub(crate) enum Target<'a> {
     /// Path and query below the base URL (`/api/v4/leads?limit=250`).
     Path(&'a str),
+    /// An absolute URL (the account-domain lookup on the common domain).
+    Url(&'a Url),
 }
 
 /// One request to send.
@@ -82,12 +85,17 @@ pub(crate) struct HttpSettings {
     /// The longest pause a call waits out; a longer one fails the call at once with `RateLimited`.
     pub(crate) max_pause_wait: Duration,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Host names resolved to fixed addresses instead of through DNS.
+    pub(crate) resolve: Vec<(String, SocketAddr)>,
+    /// The common domain the account-domain lookup is asked on (default: derived from the base URL).
+    pub(crate) common: Option<Url>,
 }
 
 /// The HTTP side of a client, shared by all its clones.
 pub(crate) struct Http {
     client: reqwest::Client,
     base: RwLock<Url>,
+    common: Option<Url>,
     budget: Arc<dyn RequestBudget>,
     blocked: Mutex<Option<String>>,
     max_body: u64,
@@ -107,14 +115,18 @@ impl std::fmt::Debug for Http {
 
 impl Http {
     pub(crate) fn new(base: Url, settings: HttpSettings) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(settings.timeouts.connect)
             .timeout(settings.timeouts.request)
-            .user_agent(settings.user_agent)
-            .build()?;
+            .user_agent(settings.user_agent);
+        for (host, addr) in &settings.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let client = builder.build()?;
         Ok(Self {
             client,
             base: RwLock::new(base),
+            common: settings.common,
             budget: settings.budget,
             blocked: Mutex::new(None),
             max_body: settings.max_body,
@@ -130,6 +142,29 @@ impl Http {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Points this client and its clones at a new base URL (the account moved to another subdomain).
+    pub(crate) fn set_base(&self, base: Url) {
+        *self.base.write().unwrap_or_else(PoisonError::into_inner) = base;
+    }
+
+    /// Where the account-domain lookup is asked: the configured common domain, else `www.` + the account's domain
+    /// (`https://www.amocrm.ru` for `https://example.amocrm.ru`), else the base URL itself (an emulator on an IP).
+    pub(crate) fn common_base(&self) -> Url {
+        if let Some(common) = &self.common {
+            return common.clone();
+        }
+        let base = self.base();
+        let mut common = base.clone();
+        if let Some(host) = base.host_str()
+            && crate::platform::is_account_host(host)
+            && let Some((_, domain)) = host.split_once('.')
+            && common.set_host(Some(&format!("www.{domain}"))).is_ok()
+        {
+            return common;
+        }
+        base
     }
 
     /// The reason the client is blocked, if it is.
@@ -207,6 +242,7 @@ impl Http {
                 .base()
                 .join(path)
                 .map_err(|e| SendError::NotSent(format!("invalid request path: {e}")))?,
+            Target::Url(url) => url.clone(),
         };
         let log_path = url.path().to_owned();
         self.wait_turn().await?;

@@ -83,6 +83,7 @@ mod retry;
 pub mod roles;
 pub mod settings;
 pub mod sources;
+pub mod subdomain;
 pub mod subscriptions;
 pub mod tags;
 pub mod tasks;

@@ -197,6 +197,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .merge(super::http_inbox::routes())
         .merge(super::http_admin::routes())
         .merge(super::http_catalogs::routes())
+        .merge(super::http_domain::routes())
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             require_auth,
@@ -215,6 +216,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         )
         .fallback(fallback)
         .method_not_allowed_fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            super::http_domain::require_account_host,
+        ))
         .with_state(app)
 }
 

@@ -27,6 +27,7 @@ mod http;
 mod http_account;
 mod http_admin;
 mod http_catalogs;
+mod http_domain;
 mod http_inbox;
 mod http_relations;
 mod input;
@@ -451,6 +452,12 @@ impl AmoCrmEmulator {
         let wait = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
         let until = self.app.clock.now_millis().saturating_add(wait);
         self.app.penalty_until_ms.store(until, Ordering::SeqCst);
+    }
+
+    /// Moves the account to a new subdomain, as an admin renaming it does: requests to a host naming the old one
+    /// (`old.amocrm.ru`) answer `404` from now on, and `GET /oauth2/account/subdomain` names the new one.
+    pub fn rename_subdomain(&self, subdomain: &str) {
+        subdomain.clone_into(&mut self.app.state().subdomain);
     }
 
     /// Makes every API call answer 402 Payment Required (or stops doing so).

@@ -40,6 +40,8 @@ use Support::{Emulated as E, NotEmulated as N};
 /// The route table.
 pub const ROUTES: &[Route] = &[
     r("POST", "/oauth2/access_token", E),
+    r("GET", "/oauth2/account/subdomain", E),
+    r("GET", "/oauth2/account/current/subdomain", N),
     r("GET", "/api/v4/account", E),
     r("GET", "/api/v4/users", E),
     r("GET", "/api/v4/users/{id}", E),
