@@ -21,7 +21,7 @@ use crmsync_amocrm::{AmoCrmClient, Credentials};
 use crmsync_cyberjustice::CyberJusticeClient;
 use crmsync_jobs::case_monitoring::{self, Ports, RunMode};
 use crmsync_ports::NoProgress;
-use crmsync_store::Stores;
+use crmsync_store::Database;
 
 use crate::report::Report;
 
@@ -122,13 +122,14 @@ async fn six_hundred_cases(report: &mut Report, rate: u32) -> anyhow::Result<()>
     )
     .build()?;
     let monitor = CyberJusticeClient::new(casemon::sandbox::cyberjustice_config(&sandbox))?;
-    let stores = Stores::memory();
+    let storage = Database::memory();
+    let (sets, key_values) = (storage.sets(), storage.key_values());
     let settings = casemon::sandbox::job_settings(&sandbox.world);
     let ports = Ports {
         crm: &crm,
         monitor: &monitor,
-        sets: stores.sets.as_ref(),
-        store: stores.key_values.as_ref(),
+        sets: sets.as_ref(),
+        store: key_values.as_ref(),
     };
     let monitored_before = sandbox.cyberjustice.monitored_count();
     let started = Instant::now();

@@ -35,7 +35,8 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
         )
         .await?
         .locks;
-        let (stores, org_store) = crmsync_store::open_with_org(&db.url).await?;
+        let storage = crmsync_store::Database::open(&db.url).await?;
+        let org_store = storage.org();
         let client = Arc::new(OfficeflowClient::new(OfficeflowConfig::new(
             emulator.base_url(),
             emulator.app_key(),
@@ -44,7 +45,7 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
         let deps = SyncDeps {
             source: client.clone(),
             store: org_store.clone(),
-            processes: stores.processes,
+            processes: storage.processes(),
             locks: Arc::new(locks),
             settings: JobSettings::default(),
             flows: None,

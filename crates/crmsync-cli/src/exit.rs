@@ -1,6 +1,9 @@
 //! Exit codes shared by every crmsync binary.
 
+use std::future::Future;
 use std::process::ExitCode;
+
+use crate::args::CommonArgs;
 
 /// The run did what it was asked.
 pub const SUCCESS: u8 = 0;
@@ -43,6 +46,38 @@ impl Failure {
     pub fn locked(message: impl std::fmt::Display) -> Self {
         Self::new(LOCKED, message)
     }
+}
+
+/// The `main` of a binary: parses its command line `A` (help and version print with code 0, a usage error with
+/// code 2), starts logging as `common` of the parsed flags says, runs `run` on a multi-threaded runtime and maps
+/// the outcome to the exit code (see [`finish`]).
+pub fn main_entry<A, F, Fut>(common: fn(&A) -> &CommonArgs, run: F) -> ExitCode
+where
+    A: clap::Parser,
+    F: FnOnce(A) -> Fut,
+    Fut: Future<Output = Result<(), Failure>>,
+{
+    let args = match A::try_parse() {
+        Ok(args) => args,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                BAD_USAGE
+            } else {
+                SUCCESS
+            };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    crate::logging::init(common(&args));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return finish(Err(Failure::job(format!("cannot start: {error}")))),
+    };
+    finish(runtime.block_on(run(args)))
 }
 
 /// Turns a `main` result into the process exit code, printing the failure line to stderr.

@@ -32,9 +32,10 @@ mod scope;
 mod sync;
 pub mod tags;
 
+pub use departments::{DepartmentRule, DepartmentRules, RuleAction, RuleEffect, RuleError};
 pub use job::{
     JobSettings, MARK_OPENIDS_PREFIX, MARK_TAGS_STATIC, MARK_TAGS_TREE, MARK_USERS_POSITIONS,
-    MARK_USERS_TAGS, OfficeflowJob, PartError, PartSettings,
+    MARK_USERS_TAGS, OfficeflowJob, PartError, PartSettings, check_department_rules,
 };
 pub use part::{Part, SyncMode, UnknownPart, parse_parts};
 pub use processes::{

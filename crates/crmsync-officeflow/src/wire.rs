@@ -101,6 +101,7 @@ impl DepartmentPage {
             name: d.name,
             parent_id: d.parentid.map(|p| p.0).filter(|p| !p.is_empty()),
             order: d.order,
+            revoked_by: None,
         })
     }
 }

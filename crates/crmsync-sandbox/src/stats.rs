@@ -1,6 +1,7 @@
 //! Request statistics per route (requests, responses by status) and the route key every layer uses.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
@@ -44,6 +45,17 @@ pub struct RouteStats {
 #[derive(Debug, Default)]
 pub struct RequestStats {
     routes: Mutex<BTreeMap<String, RouteStats>>,
+    received: AtomicU64,
+}
+
+tokio::task_local! {
+    static REQUEST_NUMBER: u64;
+}
+
+/// The number (1-based, over every route, in arrival order) [`RequestStats::layer`] gave the request being
+/// handled, if a handler runs behind that layer.
+pub fn current_request_number() -> Option<u64> {
+    REQUEST_NUMBER.try_with(|number| *number).ok()
 }
 
 impl RequestStats {
@@ -52,10 +64,16 @@ impl RequestStats {
         Self::default()
     }
 
-    /// Counts a request to `route`.
-    pub fn record_request(&self, route: &str) {
+    /// Counts a request to `route`; its number over every route since the recorder was made (1-based).
+    pub fn record_request(&self, route: &str) -> u64 {
         let mut routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner);
         routes.entry(route.to_owned()).or_default().requests += 1;
+        self.received.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Requests received over every route since the recorder was made ([`Self::reset`] keeps this count).
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Counts a response with `status` on `route`.
@@ -95,7 +113,8 @@ impl RequestStats {
             .clear();
     }
 
-    /// Wraps `router` so that every request and response is counted here.
+    /// Wraps `router` so that every request and response is counted here; a handler reads the number of its
+    /// request with [`current_request_number`].
     pub fn layer(self: &Arc<Self>, router: Router) -> Router {
         router.layer(middleware::from_fn_with_state(Arc::clone(self), record))
     }
@@ -103,8 +122,8 @@ impl RequestStats {
 
 async fn record(State(stats): State<Arc<RequestStats>>, request: Request, next: Next) -> Response {
     let route = route_key(request.method(), request.uri().path());
-    stats.record_request(&route);
-    let response = next.run(request).await;
+    let number = stats.record_request(&route);
+    let response = REQUEST_NUMBER.scope(number, next.run(request)).await;
     stats.record_response(&route, response.status().as_u16());
     response
 }
@@ -132,8 +151,8 @@ mod tests {
     #[test]
     fn counts_requests_and_statuses() {
         let stats = RequestStats::new();
-        stats.record_request("GET /a");
-        stats.record_request("GET /a");
+        assert_eq!(stats.record_request("GET /a"), 1);
+        assert_eq!(stats.record_request("GET /a"), 2);
         stats.record_response("GET /a", 200);
         stats.record_response("GET /a", 429);
         stats.record_response("GET /b", 429);
@@ -141,6 +160,7 @@ mod tests {
         assert_eq!(snap["GET /a"].requests, 2);
         assert_eq!(snap["GET /a"].statuses[&200], 1);
         assert_eq!(stats.status_total(429), 2);
+        assert_eq!(stats.received(), 2);
         stats.reset();
         assert!(stats.snapshot().is_empty());
     }

@@ -14,7 +14,7 @@ pub(crate) const LIST_AUDIT: &str = "SELECT id, at, actor, action, process_id, o
 
 /// One `audit_log` row as every backend returns it.
 #[derive(Debug, sqlx::FromRow)]
-pub(crate) struct AuditRow {
+pub struct AuditRow {
     id: i64,
     at: DateTime<Utc>,
     actor: String,

@@ -1,4 +1,4 @@
-//! Row mapping of the AMONITION tables shared by the PostgreSQL and SQLite company stores.
+//! Row mapping of the AMONITION tables for the company store of every SQL backend (`sql::company`).
 
 use crmsync_domain::crm::CompanyId;
 use crmsync_domain::seller::{CompanyLink, SellerId};

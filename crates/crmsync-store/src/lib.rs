@@ -5,11 +5,10 @@
 //! - [`sqlite`]: embedded adapters on a SQLite file, with embedded migrations.
 //! - [`mysql`]: a Bitrix shop's MySQL/MariaDB: the journal, the audit, and coupons in Bitrix's own table.
 //! - [`sql`]: the stores written once for every SQL backend, and what a backend supplies ([`sql::Dialect`]).
-//! - [`Database`]: the one place a storage URL becomes an open backend; every store below is built from it.
-//! - [`Stores`]: the journal, sets and key-value store of one backend, chosen by URL; [`open_with_org`] adds
-//!   the organisation store of `officeflow-sync` on the same pool.
+//! - [`Database`]: the one way to open storage: a URL becomes an open, migrated backend, and every store is
+//!   built from it (`database.processes()`, `.sets()`, `.key_values()`, `.locks()`, `.org()`, …) on its pool.
 //! - [`SqlReceptionLinks`] / [`MemoryReceptionLinks`]: the reception sync's link tables.
-//! - [`CouponStores`]: the journal and the coupon table of one backend, chosen by URL.
+//! - [`CouponStores`]: the journal and the coupon table of a [`Database`], or of a Bitrix shop's MySQL database.
 
 mod audit_row;
 mod company_rows;
@@ -26,10 +25,7 @@ mod process_row;
 mod reception_links;
 pub mod sql;
 pub mod sqlite;
-mod stores;
 
 pub use coupon_stores::CouponStores;
 pub use database::{Database, MemoryDatabase, StorageUrlError};
-pub use org::open_with_org;
 pub use reception_links::{MemoryReceptionLinks, SqlReceptionLinks};
-pub use stores::Stores;

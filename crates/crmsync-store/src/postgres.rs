@@ -1,32 +1,32 @@
 //! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons, the
 //! organisation copy and AMONITION's sellers, company links and webhook inbox.
 
-mod audit;
-mod company_store;
 mod coupon_store;
 mod dialect;
 mod flow_sql;
 mod inbox;
-mod key_value;
 mod org_store;
-mod process_store;
 mod seller_source;
-mod set_store;
 
-pub use audit::PgAuditLog;
-pub use company_store::PgCompanyStore;
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use inbox::PgWebhookInbox;
-pub use key_value::PgKeyValueStore;
 pub use org_store::PgOrgStore;
-pub use process_store::PgProcessStore;
 pub use seller_source::{MARKETPLACE_SCHEMA_SQL, PgSellerSource, SELLERS_SQL, load_marketplace};
 
+/// [`crmsync_ports::AuditLog`] on PostgreSQL: the `audit_log` table.
+pub type PgAuditLog = crate::sql::audit::SqlAuditLog<sqlx::Postgres>;
+/// [`crmsync_ports::CompanyStore`] on PostgreSQL: AMONITION's `companies` links and `amonition_intents`.
+pub type PgCompanyStore = crate::sql::company::SqlCompanyStore<sqlx::Postgres>;
+/// [`crmsync_ports::ProcessStore`] (the run journal) on PostgreSQL: the `processes` table.
+pub type PgProcessStore = crate::sql::process::SqlProcessStore<sqlx::Postgres>;
+/// [`crmsync_ports::KeyValueStore`] on PostgreSQL: the `kv_entries` table; expired rows read as missing.
+pub type PgKeyValueStore = crate::sql::key_value::SqlKeyValueStore<sqlx::Postgres>;
+/// [`crmsync_ports::SetStore`] on PostgreSQL: the `set_members` table, in insertion order.
+pub type PgSetStore = crate::sql::set::SqlSetStore<sqlx::Postgres>;
 /// [`crmsync_ports::FlowStore`] on PostgreSQL: `app_session` and `task_history`.
 pub type PgFlowStore = crate::sql::flow::SqlFlowStore<sqlx::Postgres>;
 /// [`crmsync_ports::LockStore`] on PostgreSQL: the `lock_leases` table and the `lock_fences` sequence.
 pub type PgLockStore = crate::sql::lock::SqlLockStore<sqlx::Postgres>;
-pub use set_store::PgSetStore;
 
 use std::time::Duration;
 
@@ -42,7 +42,8 @@ pub(crate) const BACKEND: &str = "PostgreSQL";
 /// The PostgreSQL schema of every crmsync store.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Opens a pool on `url` with explicit timeouts and applies pending migrations.
+/// Opens a pool on `url` with explicit timeouts and applies pending migrations: what [`crate::Database::open`]
+/// does for a `postgres://` URL (open storage through it; a bare pool serves one store's own tests).
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)

@@ -8,9 +8,9 @@ use sqlx::types::Json;
 
 use crate::error::{out_of_range, too_large};
 
-/// One `processes` row as both backends return it.
+/// One `processes` row as every backend returns it.
 #[derive(Debug, sqlx::FromRow)]
-pub(crate) struct ProcessRow {
+pub struct ProcessRow {
     pub(crate) id: i64,
     pub(crate) kind: String,
     pub(crate) settings: Json<Value>,
@@ -28,9 +28,17 @@ pub(crate) struct ProcessRow {
     pub(crate) fence: Option<i64>,
 }
 
+/// Columns listed in the order `ProcessRow` expects, as a literal for `concat!`.
+macro_rules! process_columns {
+    () => {
+        "id, kind, settings, status, created_at, started_at, finished_at, heartbeat_at, processed, total, \
+         attempts, last_error, message, checkpoint, fence"
+    };
+}
+pub(crate) use process_columns;
+
 /// Columns listed in the order `ProcessRow` expects.
-pub(crate) const PROCESS_COLUMNS: &str = "id, kind, settings, status, created_at, started_at, finished_at, \
-     heartbeat_at, processed, total, attempts, last_error, message, checkpoint, fence";
+pub(crate) const PROCESS_COLUMNS: &str = process_columns!();
 
 impl TryFrom<ProcessRow> for Process {
     type Error = StoreError;

@@ -14,9 +14,14 @@
 //! Adding a store: a `sql/<store>.rs` with the generic store and its SQL trait, implemented in each backend
 //! module (see `postgres/dialect.rs`, `sqlite/dialect.rs`).
 
+pub mod audit;
+pub mod company;
 pub mod fence;
 pub mod flow;
+pub mod key_value;
 pub mod lock;
+pub mod process;
+pub mod set;
 
 use std::future::Future;
 
@@ -154,6 +159,13 @@ impl<DB: Dialect> Stmt<DB> {
     {
         Self {
             query: DB::bind_value(self.query, value),
+        }
+    }
+
+    /// Binds a timestamp as the backend stores it as the next parameter.
+    pub(crate) fn bind_time(self, at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            query: DB::bind_time(self.query, at.map(DB::time)),
         }
     }
 

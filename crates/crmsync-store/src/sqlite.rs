@@ -3,28 +3,28 @@
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
-mod audit;
-mod company_store;
 mod coupon_store;
 mod dialect;
 mod flow_sql;
-mod key_value;
 mod org_store;
-mod process_store;
-mod set_store;
 
-pub use audit::SqliteAuditLog;
-pub use company_store::SqliteCompanyStore;
 pub use coupon_store::SqliteCouponStore;
-pub use key_value::SqliteKeyValueStore;
 pub use org_store::SqliteOrgStore;
-pub use process_store::SqliteProcessStore;
 
+/// [`crmsync_ports::AuditLog`] on SQLite: the `audit_log` table.
+pub type SqliteAuditLog = crate::sql::audit::SqlAuditLog<sqlx::Sqlite>;
+/// [`crmsync_ports::CompanyStore`] on SQLite: AMONITION's `companies` links and `amonition_intents`.
+pub type SqliteCompanyStore = crate::sql::company::SqlCompanyStore<sqlx::Sqlite>;
+/// [`crmsync_ports::ProcessStore`] (the run journal) on SQLite: the `processes` table.
+pub type SqliteProcessStore = crate::sql::process::SqlProcessStore<sqlx::Sqlite>;
+/// [`crmsync_ports::KeyValueStore`] on SQLite: the `kv_entries` table; expired rows read as missing.
+pub type SqliteKeyValueStore = crate::sql::key_value::SqlKeyValueStore<sqlx::Sqlite>;
+/// [`crmsync_ports::SetStore`] on SQLite: the `set_members` table, in insertion order.
+pub type SqliteSetStore = crate::sql::set::SqlSetStore<sqlx::Sqlite>;
 /// [`crmsync_ports::FlowStore`] on SQLite: `app_session` and `task_history`.
 pub type SqliteFlowStore = crate::sql::flow::SqlFlowStore<sqlx::Sqlite>;
 /// [`crmsync_ports::LockStore`] on SQLite: the `lock_leases` table; processes sharing the file exclude each other.
 pub type SqliteLockStore = crate::sql::lock::SqlLockStore<sqlx::Sqlite>;
-pub use set_store::SqliteSetStore;
 
 use std::path::Path;
 use std::time::Duration;
@@ -42,7 +42,9 @@ pub(crate) const BACKEND: &str = "SQLite";
 /// The SQLite schema of every crmsync store.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Opens (creating if needed) the database file at `path` and applies pending migrations.
+/// Opens (creating if needed) the database file at `path` and applies pending migrations: what
+/// [`crate::Database::open`] does for a `sqlite:` URL (open storage through it; a bare pool serves one store's
+/// own tests).
 pub async fn open(path: &Path) -> Result<SqlitePool, StoreError> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::unavailable(BACKEND, e))?;

@@ -18,30 +18,9 @@ pub mod stats;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use crmsync_cli::exit::{self, Failure};
+use crmsync_cli::exit;
 
 /// Parses the command line, runs, and maps the outcome to the exit code.
 pub fn main_entry() -> ExitCode {
-    let args = match args::Args::try_parse() {
-        Ok(args) => args,
-        Err(error) => {
-            let code = if error.use_stderr() {
-                exit::BAD_USAGE
-            } else {
-                exit::SUCCESS
-            };
-            let _ = error.print();
-            return ExitCode::from(code);
-        }
-    };
-    crmsync_cli::logging::init(&args.common);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return exit::finish(Err(Failure::job(format!("cannot start: {error}")))),
-    };
-    exit::finish(runtime.block_on(app::run(args)))
+    exit::main_entry(|args: &args::Args| &args.common, app::run)
 }

@@ -30,8 +30,8 @@ use clap::Parser;
 use crmsync_cli::exit::{self, Failure};
 use crmsync_jobs::lock::LockError;
 use crmsync_jobs::officeflow::{
-    Part, ProgressFactory, SyncError, SyncMode, SyncRequest, officeflow_stats, parse_parts,
-    retry_failed, sync, trace_instance,
+    Part, PartError, ProgressFactory, SyncError, SyncMode, SyncRequest, check_department_rules,
+    officeflow_stats, parse_parts, retry_failed, sync, trace_instance,
 };
 use crmsync_jobs::shutdown::Shutdown;
 
@@ -89,6 +89,22 @@ async fn async_run(cli: &Cli, settings: &Settings, parts: Vec<Part>) -> Result<(
     let wired = wiring::wire(settings, cli.common.sandbox, cli.fresh, shutdown, progress).await?;
     let deps = &wired.deps;
     let lock = wiring::lock_settings(settings, cli.wait);
+    let rules = &settings.departments.rules;
+    let syncs_departments = match &cli.command {
+        None => parts.contains(&Part::Departments),
+        Some(Command::RetryFailed) => true,
+        Some(Command::Stats | Command::Trace { .. }) => false,
+    };
+    if syncs_departments && !rules.is_empty() {
+        check_department_rules(deps.source.as_ref(), rules)
+            .await
+            .map_err(|e| match e {
+                PartError::Rule(rule) => {
+                    Failure::usage(format!("config: departments.rules: {rule}"))
+                }
+                other => Failure::job(format!("checking the department rules: {other}")),
+            })?;
+    }
     match &cli.command {
         None => {
             let request = SyncRequest {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crmsync_cli::backends::{LockSection, RedisSection, StorageSection};
 use crmsync_cli::config::{ConfigError, Validate};
 use crmsync_domain::org::check_platform;
-use crmsync_jobs::officeflow::LOCK_KEY;
+use crmsync_jobs::officeflow::{DepartmentRules, LOCK_KEY};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
 
@@ -22,7 +22,7 @@ pub(crate) const ENV_PREFIX: &str = "OFFICEFLOW_SYNC";
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct Settings {
-    /// The platform; required unless `--sandbox`.
+    /// The platform; required unless `--sandbox` or a database settings row gives it.
     pub(crate) officeflow: Option<OfficeflowSection>,
     /// Further connections that flow categories can be read from (`[sources.outing]`, ...).
     pub(crate) sources: BTreeMap<String, OfficeflowSection>,
@@ -36,6 +36,8 @@ pub(crate) struct Settings {
     pub(crate) lock: LockSection,
     /// Which parts run when `--parts` is not given (the per-environment switches).
     pub(crate) parts: PartsSection,
+    /// The departments part.
+    pub(crate) departments: DepartmentsSection,
     /// The OpenID part.
     pub(crate) openids: OpenIdsSection,
     /// Writing.
@@ -56,6 +58,7 @@ impl Default for Settings {
             redis: RedisSection::default(),
             lock: LockSection::new(LOCK_KEY),
             parts: PartsSection::default(),
+            departments: DepartmentsSection::default(),
             openids: OpenIdsSection::default(),
             sync: SyncSection::default(),
             retry: RetrySection::default(),
@@ -159,6 +162,15 @@ impl Default for PartsSection {
             processes: true,
         }
     }
+}
+
+/// `[departments]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct DepartmentsSection {
+    /// `[[departments.rules]]`: `name`, `kind` (`map` from/to, `merge` from/into, `move` department/parent,
+    /// `revoke` department), applied in order.
+    pub(crate) rules: DepartmentRules,
 }
 
 /// `[openids]`.
@@ -309,6 +321,10 @@ impl Validate for Settings {
             source.validate(&format!("sources.{name}."))?;
         }
         self.processes.validate(self.sources.keys())?;
+        self.departments
+            .rules
+            .check()
+            .map_err(|e| ConfigError::invalid("departments.rules", e.to_string()))?;
         between("sandbox.flows", self.sandbox.flows as u64, 0, 1_000_000)?;
         if !self.lock.key.is_empty() && self.lock.key != LOCK_KEY {
             return Err(ConfigError::invalid(

@@ -183,6 +183,7 @@ pub(crate) async fn wire(
         settings: JobSettings {
             batch_size: settings.sync.batch_size,
             platforms: settings.openids.platforms.clone(),
+            department_rules: settings.departments.rules.clone(),
         },
         track: TrackOptions {
             heartbeat_every: Duration::from_secs(settings.retry.heartbeat_s),

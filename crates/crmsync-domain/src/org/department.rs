@@ -17,6 +17,10 @@ pub struct Department {
     pub parent_id: Option<String>,
     /// Sort key among siblings (larger first, as on WeCom).
     pub order: i64,
+    /// In the local copy, the department rule that revoked it (disabled, kept with its members' mappings as
+    /// history); `None` while active and as the platform lists it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_by: Option<String>,
 }
 
 impl Department {

@@ -10,6 +10,7 @@ fn dept(id: &str, parent: Option<&str>) -> Department {
         name: format!("Department {id}"),
         parent_id: parent.map(Into::into),
         order: 0,
+        revoked_by: None,
     }
 }
 

@@ -1,16 +1,20 @@
-//! Departments: the platform's tree replaces the local copy.
+//! Departments: the platform's tree, with the configured department rules applied, replaces the local copy.
+
+mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crmsync_domain::org::{Department, DepartmentTree, OrgRecordError, TreeError};
 use serde::Serialize;
 
+pub use rules::{DepartmentRule, DepartmentRules, RuleAction, RuleEffect, RuleError, Ruled};
+
 /// What the departments part will write.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DepartmentPlan {
     /// New departments.
     pub add: Vec<Department>,
-    /// Departments whose name, parent or order changed.
+    /// Departments whose name, parent, order or revocation changed.
     pub update: Vec<Department>,
     /// Ids of departments the platform no longer lists.
     pub remove: Vec<String>,
@@ -19,6 +23,10 @@ pub struct DepartmentPlan {
     pub rejected: Vec<OrgRecordError>,
     /// Departments whose parent is not listed; kept as roots.
     pub orphans: Vec<String>,
+    /// Departments revoked by this plan (active or absent before).
+    pub revoked: Vec<String>,
+    /// What each department rule did, in order.
+    pub rules: Vec<RuleEffect>,
 }
 
 impl DepartmentPlan {
@@ -28,9 +36,33 @@ impl DepartmentPlan {
     }
 }
 
+/// Why the departments part cannot plan.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DepartmentError {
+    /// The departments do not form a tree.
+    #[error("department tree: {0}")]
+    Tree(#[from] TreeError),
+    /// A department rule cannot be applied.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+}
+
 /// Compares the platform's departments with the stored ones. Fails when the departments do not form a tree
 /// (a loop, or one id with two different contents): nothing is written then.
-pub fn plan(remote: Vec<Department>, stored: &[Department]) -> Result<DepartmentPlan, TreeError> {
+pub fn plan(
+    remote: Vec<Department>,
+    stored: &[Department],
+) -> Result<DepartmentPlan, DepartmentError> {
+    plan_with_rules(remote, stored, &DepartmentRules::default())
+}
+
+/// Like [`plan`], with `rules` applied to the valid listed departments first. A rule naming an unknown
+/// department or making a loop fails the plan (nothing is written); a revoked department is kept, marked.
+pub fn plan_with_rules(
+    remote: Vec<Department>,
+    stored: &[Department],
+    rules: &DepartmentRules,
+) -> Result<DepartmentPlan, DepartmentError> {
     let mut rejected = Vec::new();
     let mut rejected_ids = BTreeSet::new();
     let valid: Vec<Department> = remote
@@ -43,18 +75,29 @@ pub fn plan(remote: Vec<Department>, stored: &[Department]) -> Result<Department
                 false
             }
         })
+        .map(|mut d| {
+            d.revoked_by = None;
+            d
+        })
         .collect();
     let tree = DepartmentTree::build(valid)?;
+    let ruled = rules.apply(tree.into_departments())?;
+    let tree = DepartmentTree::build(ruled.departments)?;
     let orphans = tree.orphans().to_vec();
     let stored: BTreeMap<&str, &Department> = stored.iter().map(|d| (d.id.as_str(), d)).collect();
     let mut plan = DepartmentPlan {
         rejected,
         orphans,
+        rules: ruled.effects,
         ..DepartmentPlan::default()
     };
     let listed: BTreeSet<String> = tree.iter().map(|d| d.id.clone()).collect();
     for department in tree.into_departments() {
-        match stored.get(department.id.as_str()) {
+        let known = stored.get(department.id.as_str());
+        if department.revoked_by.is_some() && known.is_none_or(|k| k.revoked_by.is_none()) {
+            plan.revoked.push(department.id.clone());
+        }
+        match known {
             None => plan.add.push(department),
             Some(known) if **known != department => plan.update.push(department),
             Some(_) => {}
@@ -78,6 +121,7 @@ mod tests {
             name: name.into(),
             parent_id: parent.map(Into::into),
             order: 0,
+            revoked_by: None,
         }
     }
 
@@ -111,7 +155,10 @@ mod tests {
     #[test]
     fn a_loop_stops_the_part_before_anything_is_written() {
         let looped = vec![dept("1", "A", Some("2")), dept("2", "B", Some("1"))];
-        assert!(matches!(plan(looped, &[]), Err(TreeError::Cycle { .. })));
+        assert!(matches!(
+            plan(looped, &[]),
+            Err(DepartmentError::Tree(TreeError::Cycle { .. }))
+        ));
     }
 
     #[test]

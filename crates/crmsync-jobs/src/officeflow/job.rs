@@ -9,6 +9,7 @@ use crmsync_ports::{OrgSource, OrgStore, Progress, SourceError, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
+use super::departments::{DepartmentError, DepartmentRules, RuleEffect, RuleError};
 use super::part::{Part, SyncMode};
 use super::processes::FlowDeps;
 use super::report::{Conflict, PartReport, PartStatus};
@@ -36,6 +37,9 @@ pub struct JobSettings {
     pub batch_size: usize,
     /// Platforms whose OpenIDs are synced; empty: every platform the office platform lists.
     pub platforms: Vec<String>,
+    /// Rules the departments part applies to the listed tree, in order.
+    #[serde(default)]
+    pub department_rules: DepartmentRules,
 }
 
 impl Default for JobSettings {
@@ -43,6 +47,7 @@ impl Default for JobSettings {
         Self {
             batch_size: 5_000,
             platforms: Vec::new(),
+            department_rules: DepartmentRules::default(),
         }
     }
 }
@@ -59,6 +64,18 @@ pub enum PartError {
     /// The departments do not form a tree.
     #[error("department tree: {0}")]
     Tree(#[from] TreeError),
+    /// A department rule cannot be applied to the listed tree.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+}
+
+impl From<DepartmentError> for PartError {
+    fn from(error: DepartmentError) -> Self {
+        match error {
+            DepartmentError::Tree(error) => Self::Tree(error),
+            DepartmentError::Rule(error) => Self::Rule(error),
+        }
+    }
 }
 
 /// The settings a part's journal entry is recorded with (and retried from).
@@ -226,10 +243,17 @@ impl OfficeflowJob {
         let remote = fetch::departments(self.source.as_ref()).await?;
         report.fetched = remote.len() as u64;
         let stored = self.store.departments().await?;
-        let plan = departments::plan(remote, &stored)?;
+        let plan = departments::plan_with_rules(remote, &stored, &self.settings.department_rules)?;
         report.change("departments.added", plan.add.len());
         report.change("departments.updated", plan.update.len());
         report.change("departments.removed", plan.remove.len());
+        report.change("departments.revoked", plan.revoked.len());
+        for effect in &plan.rules {
+            report.notes.push(format!(
+                "rule {:?}: {} ({} departments)",
+                effect.rule, effect.effect, effect.departments
+            ));
+        }
         report.rejected = plan.rejected.iter().map(ToString::to_string).collect();
         report.note_count(
             plan.orphans.len() as u64,
@@ -543,4 +567,20 @@ pub(crate) fn mode_label(since: Option<i64>) -> String {
         None => SyncMode::Full.as_str().into(),
         Some(_) => SyncMode::Incremental.as_str().into(),
     }
+}
+
+/// Applies `rules` to the platform's current departments without writing anything: what each rule would do,
+/// or the first rule that names an unknown department or makes a loop ([`PartError::Rule`]).
+pub async fn check_department_rules(
+    source: &dyn OrgSource,
+    rules: &DepartmentRules,
+) -> Result<Vec<RuleEffect>, PartError> {
+    rules.check()?;
+    let listed: Vec<Department> = fetch::departments(source)
+        .await?
+        .into_iter()
+        .filter(|d| d.validate().is_ok())
+        .collect();
+    let tree = DepartmentTree::build(listed)?;
+    Ok(rules.apply(tree.into_departments())?.effects)
 }

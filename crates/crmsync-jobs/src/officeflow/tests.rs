@@ -192,6 +192,7 @@ fn organisation() -> FakeSource {
         name: format!("D{id}"),
         parent_id: parent.map(Into::into),
         order: 0,
+        revoked_by: None,
     };
     let tag = |id: &str, name: &str, kind: TagKind| RemoteTag {
         tag: Tag {
@@ -296,6 +297,7 @@ impl World {
             settings: JobSettings {
                 batch_size: 2,
                 platforms: Vec::new(),
+                ..JobSettings::default()
             },
             track: TrackOptions {
                 heartbeat_every: Duration::from_millis(20),
@@ -683,6 +685,7 @@ async fn openid_batches_remove_before_they_add_and_a_failed_batch_keeps_the_wate
         JobSettings {
             batch_size: 2,
             platforms: Vec::new(),
+            ..JobSettings::default()
         },
     );
     let error = job

@@ -1,11 +1,15 @@
 //! The loopback HTTP server speaking `docs/officeflow-api.md`: token, listings, limits and injected faults,
-//! served by the shared [`crate::server`] with the shared transport-fault layer ([`crate::faults`]).
+//! served by the shared [`crate::server`] behind the shared layers every emulator uses: request statistics
+//! ([`crate::stats`]), the rate limiter ([`crate::ratelimit`]) and transport faults ([`crate::faults`]).
 
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+use crate::ratelimit::{LimitResponder, RateLimitConfig, RateLimiter};
+use crate::stats::{RequestStats, current_request_number};
 
 use super::faults::{ApiFault, ApiFaultInjector, NoApiFaults};
 use super::flows::Flows;
@@ -63,8 +67,21 @@ pub(super) struct Shared {
     latency_ms: AtomicU64,
     tokens: Mutex<HashMap<String, Instant>>,
     faults: Mutex<Arc<dyn ApiFaultInjector>>,
-    requests: AtomicU64,
-    window: Mutex<(Instant, u32)>,
+    stats: Arc<RequestStats>,
+}
+
+/// Officeflow's answers to a throttled client (`45009`) and to a blocked one (`48002`, never with the
+/// emulator's limits, which block no one).
+struct OfficeflowLimits;
+
+impl LimitResponder for OfficeflowLimits {
+    fn too_many(&self, _retry_after: Duration) -> Response {
+        error(code::RATE_LIMITED)
+    }
+
+    fn blocked(&self) -> Response {
+        error(48_002)
+    }
 }
 
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -110,13 +127,21 @@ impl OfficeflowEmulator {
             config,
             tokens: Mutex::new(HashMap::new()),
             faults: Mutex::new(Arc::new(NoApiFaults)),
-            requests: AtomicU64::new(0),
-            window: Mutex::new((Instant::now(), 0)),
+            stats: Arc::new(RequestStats::new()),
         });
         let transport_faults = Arc::new(crate::faults::FaultInjector::new(
             crate::faults::FaultPlan::none(),
         ));
+        let limiter = Arc::new(RateLimiter::new(Some(RateLimitConfig {
+            max_requests: shared.config.rate_limit_per_s,
+            window: Duration::from_secs(1),
+            block_after_violations: 0,
+            violation_window: Duration::from_secs(1),
+        })));
         let app = transport_faults.layer(router(shared.clone()));
+        let app = shared
+            .stats
+            .layer(limiter.layer(app, Arc::new(OfficeflowLimits)));
         let server = crate::server::serve(app, listener)?;
         Ok(Self {
             base_url: format!("{}/api/v1", server.base_url()),
@@ -178,7 +203,7 @@ impl OfficeflowEmulator {
 
     /// Requests received so far, every endpoint and every fault included.
     pub fn requests(&self) -> u64 {
-        self.shared.requests.load(Ordering::Relaxed)
+        self.shared.stats.received()
     }
 
     /// Invalidates every token handed out (clients get `42001` next).
@@ -247,13 +272,14 @@ pub(super) fn error(errcode: i64) -> Response {
         .into_response()
 }
 
-/// Latency, faults, rate limit and (for every endpoint but `token`) the bearer token.
+/// Latency, faults and (for every endpoint but `token`) the bearer token; the rate limit is the shared
+/// [`RateLimiter`] in front of every route.
 async fn admit(
     shared: &Shared,
     endpoint: &str,
     headers: Option<&HeaderMap>,
 ) -> Result<(), Response> {
-    let number = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    let number = current_request_number().unwrap_or(0);
     let latency = shared.latency_ms.load(Ordering::Relaxed);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -273,16 +299,6 @@ async fn admit(
             }
         }
         None => {}
-    }
-    {
-        let mut window = lock(&shared.window);
-        if window.0.elapsed() >= Duration::from_secs(1) {
-            *window = (Instant::now(), 0);
-        }
-        window.1 += 1;
-        if window.1 > shared.config.rate_limit_per_s {
-            return Err(error(code::RATE_LIMITED));
-        }
     }
     if let Some(headers) = headers {
         let Some(token) = bearer(headers) else {

@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgQueryResult;
 use sqlx::{PgPool, Postgres, Transaction};
 
+use crate::sql::company::{CompanySql, company_statements};
+use crate::sql::key_value::{KeyValueSql, kv_statements_on_clock};
 use crate::sql::lock::{LockSql, lock_statements_on_clock};
+use crate::sql::set::SetSql;
 use crate::sql::{Dialect, Raw};
 
 impl Dialect for Postgres {
@@ -48,4 +51,23 @@ impl LockSql for Postgres {
         " RETURNING fence"
     );
     lock_statements_on_clock!(now_ms!());
+}
+
+impl KeyValueSql for Postgres {
+    kv_statements_on_clock!("now()");
+}
+
+impl SetSql for Postgres {
+    const ADD: &'static str = "INSERT INTO set_members (set_name, member) \
+         SELECT $1, m FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(m, ord) ORDER BY ord \
+         ON CONFLICT (set_name, member) DO NOTHING";
+    const REMOVE: &'static str = "DELETE FROM set_members \
+         WHERE set_name = $1 AND member IN (SELECT jsonb_array_elements_text($2::jsonb))";
+}
+
+impl CompanySql for Postgres {
+    company_statements!(
+        "jsonb_array_elements_text($1::jsonb) AS t(value)",
+        "jsonb_array_elements($1::jsonb) AS t(value)"
+    );
 }

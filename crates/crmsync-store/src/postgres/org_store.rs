@@ -205,19 +205,20 @@ impl OrgStore for PgOrgStore {
     }
 
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
-        let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT id, name, parent_id, sort_order FROM officeflow_departments ORDER BY id",
+        let rows: Vec<(String, String, Option<String>, i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, name, parent_id, sort_order, revoked_by FROM officeflow_departments ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, parent_id, order)| Department {
+            .map(|(id, name, parent_id, order, revoked_by)| Department {
                 id,
                 name,
                 parent_id,
                 order,
+                revoked_by,
             })
             .collect())
     }
@@ -235,18 +236,22 @@ impl OrgStore for PgOrgStore {
             let parents: Vec<Option<&str>> =
                 upsert.iter().map(|d| d.parent_id.as_deref()).collect();
             let orders: Vec<i64> = upsert.iter().map(|d| d.order).collect();
+            let revoked: Vec<Option<&str>> =
+                upsert.iter().map(|d| d.revoked_by.as_deref()).collect();
             changed += sqlx::query(
-                "INSERT INTO officeflow_departments (id, name, parent_id, sort_order) \
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[]) \
+                "INSERT INTO officeflow_departments (id, name, parent_id, sort_order, revoked_by) \
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[]) \
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id, \
-                 sort_order = excluded.sort_order \
-                 WHERE (officeflow_departments.name, officeflow_departments.parent_id, officeflow_departments.sort_order) \
-                 IS DISTINCT FROM (excluded.name, excluded.parent_id, excluded.sort_order)",
+                 sort_order = excluded.sort_order, revoked_by = excluded.revoked_by \
+                 WHERE (officeflow_departments.name, officeflow_departments.parent_id, officeflow_departments.sort_order, \
+                 officeflow_departments.revoked_by) \
+                 IS DISTINCT FROM (excluded.name, excluded.parent_id, excluded.sort_order, excluded.revoked_by)",
             )
             .bind(ids)
             .bind(names)
             .bind(parents)
             .bind(orders)
+            .bind(revoked)
             .execute(&mut *tx)
             .await
             .map_err(db)?

@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteQueryResult;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use crate::sql::company::{CompanySql, company_statements};
+use crate::sql::key_value::{KeyValueSql, kv_statements_on_clock};
 use crate::sql::lock::{LockSql, lock_statements_on_clock};
+use crate::sql::set::SetSql;
 use crate::sql::{Dialect, Raw};
 
 impl Dialect for Sqlite {
@@ -49,4 +52,20 @@ impl LockSql for Sqlite {
         " RETURNING fence"
     );
     lock_statements_on_clock!(now_ms!());
+}
+
+impl KeyValueSql for Sqlite {
+    kv_statements_on_clock!("(strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00')");
+}
+
+impl SetSql for Sqlite {
+    const ADD: &'static str = "INSERT INTO set_members (set_name, member) \
+         SELECT $1, value FROM json_each($2) WHERE true ORDER BY key \
+         ON CONFLICT (set_name, member) DO NOTHING";
+    const REMOVE: &'static str = "DELETE FROM set_members \
+         WHERE set_name = $1 AND member IN (SELECT value FROM json_each($2))";
+}
+
+impl CompanySql for Sqlite {
+    company_statements!("json_each($1)", "json_each($1)");
 }

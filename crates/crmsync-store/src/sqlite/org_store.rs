@@ -194,19 +194,20 @@ impl OrgStore for SqliteOrgStore {
     }
 
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
-        let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT id, name, parent_id, sort_order FROM officeflow_departments ORDER BY id",
+        let rows: Vec<(String, String, Option<String>, i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, name, parent_id, sort_order, revoked_by FROM officeflow_departments ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, parent_id, order)| Department {
+            .map(|(id, name, parent_id, order, revoked_by)| Department {
                 id,
                 name,
                 parent_id,
                 order,
+                revoked_by,
             })
             .collect())
     }
@@ -219,17 +220,20 @@ impl OrgStore for SqliteOrgStore {
         let mut tx = self.begin().await?;
         let mut changed = for_each_row!(
             tx,
-            "INSERT INTO officeflow_departments (id, name, parent_id, sort_order) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO officeflow_departments (id, name, parent_id, sort_order, revoked_by) \
+             VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id, \
-             sort_order = excluded.sort_order \
+             sort_order = excluded.sort_order, revoked_by = excluded.revoked_by \
              WHERE officeflow_departments.name IS NOT excluded.name \
                 OR officeflow_departments.parent_id IS NOT excluded.parent_id \
-                OR officeflow_departments.sort_order IS NOT excluded.sort_order",
+                OR officeflow_departments.sort_order IS NOT excluded.sort_order \
+                OR officeflow_departments.revoked_by IS NOT excluded.revoked_by",
             upsert,
             |d| &d.id,
             &d.name,
             &d.parent_id,
-            d.order
+            d.order,
+            &d.revoked_by
         );
         changed += for_each_row!(
             tx,

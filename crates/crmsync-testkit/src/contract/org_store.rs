@@ -14,6 +14,7 @@ fn department(id: &str, name: &str, parent: Option<&str>) -> Department {
         name: name.into(),
         parent_id: parent.map(Into::into),
         order: 10,
+        revoked_by: None,
     }
 }
 
@@ -177,8 +178,41 @@ async fn departments(store: &dyn OrgStore) {
     );
     assert_eq!(
         store.departments().await.unwrap(),
-        vec![initial[0].clone(), moved]
+        vec![initial[0].clone(), moved.clone()]
     );
+    let revoked = Department {
+        revoked_by: Some("closed annex".into()),
+        ..moved.clone()
+    };
+    assert_eq!(
+        store
+            .write_departments(std::slice::from_ref(&revoked), &[])
+            .await
+            .unwrap(),
+        1,
+        "revoking is a change"
+    );
+    assert_eq!(
+        store
+            .write_departments(std::slice::from_ref(&revoked), &[])
+            .await
+            .unwrap(),
+        0,
+        "a revoked row written again is unchanged"
+    );
+    assert_eq!(
+        store.departments().await.unwrap(),
+        vec![initial[0].clone(), revoked]
+    );
+    assert_eq!(
+        store
+            .write_departments(std::slice::from_ref(&moved), &[])
+            .await
+            .unwrap(),
+        1,
+        "re-enabling is a change"
+    );
+    assert_eq!(store.departments().await.unwrap()[1].revoked_by, None);
 }
 
 async fn positions(store: &dyn OrgStore) {

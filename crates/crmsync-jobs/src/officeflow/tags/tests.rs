@@ -15,6 +15,7 @@ fn tree() -> DepartmentTree {
         name: format!("D{id}"),
         parent_id: parent.map(Into::into),
         order: 0,
+        revoked_by: None,
     };
     DepartmentTree::build([dept("1", None), dept("2", Some("1")), dept("3", Some("2"))]).unwrap()
 }
