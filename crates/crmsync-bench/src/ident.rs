@@ -1,9 +1,12 @@
 //! `ident.*`: the reception sync against the amoCRM emulator and a generated clinic (SQLite IDENT) — requests and
 //! wall time of 1,000 new receptions, requests of 50 changed ones, the bootstrap read of an account with 10,000
-//! contacts and 10,000 deals, peak memory of 10,000 receptions in one run (emulator and generated clinic in the
-//! same process), and the pure plan's throughput. `ident.seed_model_*` are the seed's own figures.
+//! contacts and 10,000 deals, peak memory of 10,000 receptions in one run (the syncing process's own `VmHWM`: the
+//! sync runs in a child process, this binary re-executed with `CRMSYNC_BENCH_CHILD=ident-sync`, against the
+//! emulator and the generated clinic this process holds), and the pure plan's throughput. `ident.seed_model_*`
+//! are the seed's own figures.
 
 use std::collections::HashMap;
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
@@ -20,7 +23,102 @@ use crmsync_store::Database;
 use ident_sync::sandbox::{self, SANDBOX_TOKEN};
 use serde_json::json;
 
+use crate::amonition::child::{CHILD_ENV, SPEC_ENV};
 use crate::report::Report;
+
+/// The child kind of the memory figure.
+const CHILD_KIND: &str = "ident-sync";
+
+/// Where the sync child finds the clinic, the emulator and its storage.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SyncSpec {
+    /// The generated clinic (SQLite URL).
+    clinic: String,
+    /// The amoCRM emulator's base URL.
+    amocrm: String,
+    /// The child's storage (SQLite URL).
+    storage: String,
+}
+
+/// What the sync child prints as its last line.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SyncOutcome {
+    /// Deals created.
+    deals_created: u64,
+    /// Receptions that failed.
+    errors: u64,
+    /// The child's `VmHWM`, in MiB.
+    rss_mb: f64,
+}
+
+/// Runs the sync child when `CRMSYNC_BENCH_CHILD=ident-sync`; `None` in any other process.
+pub(crate) fn run_if_child() -> anyhow::Result<Option<ExitCode>> {
+    if std::env::var(CHILD_ENV).ok().as_deref() != Some(CHILD_KIND) {
+        return Ok(None);
+    }
+    let spec: SyncSpec = serde_json::from_str(
+        &std::env::var(SPEC_ENV)
+            .map_err(|_| anyhow::anyhow!("the {CHILD_KIND} child needs {SPEC_ENV}"))?,
+    )?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(async {
+        let mis = crmsync_ident::IdentDb::open(&spec.clinic).await?;
+        let storage = Database::open(&spec.storage).await?;
+        let crm = client(&spec.amocrm, 7, &storage)?;
+        let r = sync(&crm, &mis, &storage).await?;
+        anyhow::Ok(SyncOutcome {
+            deals_created: r.deals_created,
+            errors: r.errors,
+            rss_mb: crate::report::peak_rss_mb()?,
+        })
+    })?;
+    println!("{}", serde_json::to_string(&outcome)?);
+    Ok(Some(ExitCode::SUCCESS))
+}
+
+/// The reception sync's amoCRM client for `base_url`, as `ident-sync` builds it.
+fn client(
+    base_url: &str,
+    rate: u32,
+    storage: &Database,
+) -> anyhow::Result<crmsync_amocrm::AmoCrmClient> {
+    Ok(ident_sync::app::crm_client(
+        &AmoCrmSettings {
+            base_url: base_url.to_owned(),
+            long_lived_token: SANDBOX_TOKEN.into(),
+            rate_limit_per_s: rate.min(7),
+            ..AmoCrmSettings::default()
+        },
+        storage.key_values(),
+    )?)
+}
+
+/// One incremental reception sync with the sandbox's settings.
+async fn sync(
+    crm: &crmsync_amocrm::AmoCrmClient,
+    mis: &crmsync_ident::IdentDb,
+    storage: &Database,
+) -> anyhow::Result<reception_sync::Report> {
+    let links = storage.reception_links();
+    let kv = storage.key_values();
+    let ports = Ports {
+        crm,
+        mis,
+        links: links.as_ref(),
+        cursors: kv.as_ref(),
+    };
+    Ok(reception_sync::run(
+        ports,
+        &sandbox::settings(),
+        &RunOptions::incremental(Utc::now()),
+        &NoProgress,
+    )
+    .await?
+    .report)
+}
 
 /// Runs every reception-sync figure.
 pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
@@ -88,15 +186,7 @@ async fn bench(
         None => sandbox::start_amocrm(None, rate, FaultPlan::none()).await?,
     };
     let storage = Database::open(&format!("sqlite:{}", dir.join("store.sqlite").display())).await?;
-    let crm = ident_sync::app::crm_client(
-        &AmoCrmSettings {
-            base_url: emulator.base_url(),
-            long_lived_token: SANDBOX_TOKEN.into(),
-            rate_limit_per_s: rate.min(7),
-            ..AmoCrmSettings::default()
-        },
-        storage.key_values(),
-    )?;
+    let crm = client(&emulator.base_url(), rate, &storage)?;
     Ok(Bench {
         emulator,
         crm,
@@ -108,22 +198,7 @@ async fn bench(
 
 impl Bench {
     async fn run(&self) -> anyhow::Result<reception_sync::Report> {
-        let links = self.storage.reception_links();
-        let kv = self.storage.key_values();
-        let ports = Ports {
-            crm: &self.crm,
-            mis: &self.mis,
-            links: links.as_ref(),
-            cursors: kv.as_ref(),
-        };
-        Ok(reception_sync::run(
-            ports,
-            &sandbox::settings(),
-            &RunOptions::incremental(Utc::now()),
-            &NoProgress,
-        )
-        .await?
-        .report)
+        sync(&self.crm, &self.mis, &self.storage).await
     }
 
     fn requests(&self) -> f64 {
@@ -131,6 +206,8 @@ impl Bench {
     }
 }
 
+/// 10,000 new receptions synced by a child process against the emulator and clinic of this one; the child's
+/// peak memory.
 async fn rss_10000(report: &mut Report) -> anyhow::Result<()> {
     let b = bench(
         Some(ClinicSpec::plain(10_000, sandbox::clinic_now())),
@@ -138,12 +215,43 @@ async fn rss_10000(report: &mut Report) -> anyhow::Result<()> {
         None,
     )
     .await?;
-    let r = b.run().await?;
+    let spec = serde_json::to_string(&SyncSpec {
+        clinic: format!("sqlite:{}", b._dir.join("ident.sqlite").display()),
+        amocrm: b.emulator.base_url(),
+        storage: format!("sqlite:{}", b._dir.join("child-store.sqlite").display()),
+    })?;
+    let exe = std::env::current_exe()?;
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(exe)
+            .env(CHILD_ENV, CHILD_KIND)
+            .env(SPEC_ENV, spec)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+    })
+    .await??;
+    let stdout = String::from_utf8_lossy(&output.stdout);
     anyhow::ensure!(
-        r.deals_created + r.errors == 10_000,
-        "expected 10,000 receptions handled: {r}"
+        output.status.success(),
+        "the sync child failed with {}:\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
     );
-    report.record("ident.rss_mb_10000", crate::report::peak_rss_mb()?);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| anyhow::anyhow!("the sync child printed no outcome:\n{stdout}"))?;
+    let outcome: SyncOutcome = serde_json::from_str(line)?;
+    anyhow::ensure!(
+        outcome.deals_created + outcome.errors == 10_000
+            && b.emulator.count("leads") as u64 == outcome.deals_created,
+        "expected 10,000 receptions handled: {outcome:?}"
+    );
+    report
+        .record("ident.rss_mb_10000", outcome.rss_mb)
+        .goal("≤ 50")
+        .baseline("≈ 500 (50 MB per 1,000)");
     Ok(())
 }
 
@@ -156,12 +264,18 @@ async fn new_1000(report: &mut Report) -> anyhow::Result<()> {
     .await?;
     let started = Instant::now();
     let r = b.run().await?;
-    report.record("ident.wall_s_1000_new", started.elapsed().as_secs_f64());
+    report
+        .record("ident.wall_s_1000_new", started.elapsed().as_secs_f64())
+        .goal("≤ 2")
+        .baseline("≈ 30");
     anyhow::ensure!(
         r.deals_created + r.errors == 1_000,
         "expected 1,000 receptions handled: {r}"
     );
-    report.record("ident.requests_1000_new", b.requests());
+    report
+        .record("ident.requests_1000_new", b.requests())
+        .goal("≤ 12 (floor 8)")
+        .baseline("≈ 210");
     b.run().await?;
     b.emulator.reset_request_stats();
     let clinic = Clinic::generate(ClinicSpec::plain(1_000, sandbox::clinic_now()));
@@ -175,7 +289,9 @@ async fn new_1000(report: &mut Report) -> anyhow::Result<()> {
     .await?;
     let r = b.run().await?;
     anyhow::ensure!(r.receptions == 50, "expected 50 receptions: {r}");
-    report.record("ident.requests_50_incremental", b.requests());
+    report
+        .record("ident.requests_50_incremental", b.requests())
+        .goal("≤ 5");
     Ok(())
 }
 
@@ -201,7 +317,10 @@ async fn bootstrap_10000(report: &mut Report) -> anyhow::Result<()> {
         r.amocrm_read.bootstrap && r.amocrm_read.contacts == 10_000,
         "bootstrap read: {r}"
     );
-    report.record("ident.requests_bootstrap_10000", b.requests());
+    let pages = (r.amocrm_read.lead_pages + r.amocrm_read.contact_pages) as f64;
+    report
+        .record("ident.requests_bootstrap_10000", b.requests())
+        .goal(format!("≤ 1.1 × {pages} pages"));
     report.record(
         "ident.pages_bootstrap_10000",
         (r.amocrm_read.lead_pages + r.amocrm_read.contact_pages) as f64,
@@ -272,8 +391,10 @@ fn plan_throughput(report: &mut Report) {
         decided += reception_sync::plan(&input, &settings).decisions.len();
     }
     let secs = started.elapsed().as_secs_f64();
-    report.record(
-        "ident.plan_receptions_per_s",
-        decided as f64 / secs.max(1e-9),
-    );
+    report
+        .record(
+            "ident.plan_receptions_per_s",
+            decided as f64 / secs.max(1e-9),
+        )
+        .goal("≥ 200,000");
 }

@@ -56,6 +56,9 @@ const AREAS: &[Area] = &[
 ];
 
 fn main() -> anyhow::Result<ExitCode> {
+    if let Some(code) = ident::run_if_child()? {
+        return Ok(code);
+    }
     if let Some(code) = amonition::run_if_child()? {
         return Ok(code);
     }

@@ -59,14 +59,10 @@ impl Phone {
         } else {
             return Err(not_a_number);
         };
-        let parsed = phonenumber::parse(Some(country::Id::RU), &candidate)
-            .map_err(|_| not_a_number.clone())?;
-        if !phonenumber::is_valid(&parsed) {
-            return Err(not_a_number);
+        if is_russian_mobile(&candidate) {
+            return Ok(Self(candidate));
         }
-        Ok(Self(
-            parsed.format().mode(phonenumber::Mode::E164).to_string(),
-        ))
+        full_parse(&candidate).ok_or(not_a_number)
     }
 
     /// The number in E.164 form, `+` included.
@@ -87,6 +83,22 @@ impl Phone {
             .collect();
         format!("***{tail}")
     }
+}
+
+/// `+79` and nine more digits: a Russian mobile number, valid and already in E.164 form. The numbering plan
+/// gives all of `9XX XXX XX XX` to mobile networks, so the full parser (tens of microseconds a number) is skipped
+/// for the numbers patients have most; a test checks the two agree.
+fn is_russian_mobile(candidate: &str) -> bool {
+    candidate.len() == 12
+        && candidate.starts_with("+79")
+        && candidate[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The full parser and validity check of `phonenumber`, E.164-formatted.
+fn full_parse(candidate: &str) -> Option<Phone> {
+    let parsed = phonenumber::parse(Some(country::Id::RU), candidate).ok()?;
+    phonenumber::is_valid(&parsed)
+        .then(|| Phone(parsed.format().mode(phonenumber::Mode::E164).to_string()))
 }
 
 impl fmt::Display for Phone {

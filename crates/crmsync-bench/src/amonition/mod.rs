@@ -11,7 +11,7 @@
 //! `CRMSYNC_BENCH_AMONITION_SCALE=N` divides the sizes by N while developing (the figures' names keep the
 //! issue's sizes; the input column says what ran).
 
-mod child;
+pub(crate) mod child;
 mod plan;
 mod sellers;
 mod shared;

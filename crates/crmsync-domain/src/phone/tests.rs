@@ -69,3 +69,24 @@ fn serde_round_trips_and_validates() {
 fn masked_form_shows_only_the_last_four_digits() {
     assert_eq!(Phone::parse("89161234567").unwrap().masked(), "***4567");
 }
+
+proptest::proptest! {
+    #[test]
+    fn the_mobile_shortcut_agrees_with_the_full_parser(rest in 0u64..1_000_000_000) {
+        let candidate = format!("+79{rest:09}");
+        proptest::prop_assert!(is_russian_mobile(&candidate));
+        proptest::prop_assert_eq!(full_parse(&candidate), Some(Phone(candidate.clone())));
+    }
+}
+
+#[test]
+fn the_shortcut_takes_only_twelve_character_mobile_numbers() {
+    for other in [
+        "+7916123456",
+        "+791612345678",
+        "+74951234567",
+        "+79a6123456x",
+    ] {
+        assert!(!is_russian_mobile(other), "{other}");
+    }
+}
