@@ -3,13 +3,15 @@
 //! - `services`: checks PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379), starting them when installed but
 //!   down, and says exactly what is missing otherwise.
 //! - `test`: services, then `cargo fmt --check`, clippy with `-D warnings`, every test, and the production builds
-//!   (each binary without default features: no `crmsync-sandbox` in its tree, compiles, clippy-clean).
+//!   (each binary without default features: no `crmsync-sandbox` in its tree, compiles, clippy-clean), and the
+//!   publishable crates (`crmsync-domain`, `crmsync-ports`, `crmsync-amocrm`: complete metadata, `cargo package`).
 //! - `demo`: every integration end to end on embedded defaults (no server needed).
 //! - `bench`: every benchmark; prints a table and writes `target/bench/report.json`.
 
 mod bench;
 mod demo;
 mod production;
+mod publish;
 mod services;
 mod shell;
 
@@ -59,6 +61,7 @@ fn test() -> Result<(), String> {
     ])?;
     shell::cargo(&["test", "--workspace", "--all-features", "--no-fail-fast"])?;
     production::check()?;
+    publish::check()?;
     println!("xtask test: all checks passed");
     Ok(())
 }

@@ -162,7 +162,7 @@ async fn uploads(report: &mut Report, small: u64, large: u64) -> anyhow::Result<
             "amonition.requests_1m_sellers",
             large_runs.first.requests as f64,
         )
-        .baseline("≈ 4,000 requests, about an hour");
+        .baseline("≈ 4k requests an hour (issue 10)");
     report
         .record("amonition.rss_mb_1m_sellers", large_runs.first.rss_mb)
         .goal("≤ 100 MB, flat from 100k");
