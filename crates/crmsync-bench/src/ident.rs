@@ -6,7 +6,7 @@
 //! are the seed's own figures.
 
 use std::collections::HashMap;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
@@ -23,7 +23,7 @@ use crmsync_store::Database;
 use ident_sync::sandbox::{self, SANDBOX_TOKEN};
 use serde_json::json;
 
-use crate::amonition::child::{CHILD_ENV, SPEC_ENV};
+use crate::amonition::child::{CHILD_ENV, SPEC_ENV, outcome_of};
 use crate::report::Report;
 
 /// The child kind of the memory figure.
@@ -220,29 +220,8 @@ async fn rss_10000(report: &mut Report) -> anyhow::Result<()> {
         amocrm: b.emulator.base_url(),
         storage: format!("sqlite:{}", b._dir.join("child-store.sqlite").display()),
     })?;
-    let exe = std::env::current_exe()?;
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(exe)
-            .env(CHILD_ENV, CHILD_KIND)
-            .env(SPEC_ENV, spec)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .output()
-    })
-    .await??;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    anyhow::ensure!(
-        output.status.success(),
-        "the sync child failed with {}:\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .ok_or_else(|| anyhow::anyhow!("the sync child printed no outcome:\n{stdout}"))?;
-    let outcome: SyncOutcome = serde_json::from_str(line)?;
+    let (line, _) = outcome_of(CHILD_KIND, spec).await?;
+    let outcome: SyncOutcome = serde_json::from_str(&line)?;
     anyhow::ensure!(
         outcome.deals_created + outcome.errors == 10_000
             && b.emulator.count("leads") as u64 == outcome.deals_created,

@@ -78,6 +78,36 @@ pub(crate) struct BudgetOutcome {
     pub(crate) answered_us: Vec<u64>,
 }
 
+/// Runs this binary as the child `kind` with `spec` (JSON) and returns the JSON line it printed last and its wall
+/// time in seconds; fails with the child's output when it fails or prints no such line.
+pub(crate) async fn outcome_of(kind: &'static str, spec: String) -> anyhow::Result<(String, f64)> {
+    let exe = std::env::current_exe()?;
+    let started = std::time::Instant::now();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .env(CHILD_ENV, kind)
+            .env(SPEC_ENV, spec)
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .output()
+    })
+    .await??;
+    let wall_s = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "the {kind} child failed with {}:\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| anyhow::anyhow!("the {kind} child printed no outcome:\n{stdout}"))?;
+    Ok((line.to_owned(), wall_s))
+}
+
 /// Runs the child `CRMSYNC_BENCH_CHILD` names, if any; `None` when this is the benchmark runner.
 pub(crate) fn run_if_child() -> anyhow::Result<Option<ExitCode>> {
     let Ok(kind) = std::env::var(CHILD_ENV) else {

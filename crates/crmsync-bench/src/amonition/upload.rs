@@ -3,13 +3,12 @@
 //! (no rate limit) and the marketplace emulator in this process. amoCRM's requests are counted by the emulator,
 //! the peak memory is the child's `VmHWM`.
 
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crmsync_sandbox::amocrm::{AmoCrmConfig, AmoCrmEmulator};
 use crmsync_sandbox::marketplace::{self, MarketplaceConfig, MarketplaceEmulator};
 
-use super::child::{CHILD_ENV, SPEC_ENV, TOKEN, UploadOutcome, UploadSpec};
+use super::child::{TOKEN, UploadOutcome, UploadSpec, outcome_of};
 use super::sellers;
 
 /// What one upload child did, as measured.
@@ -33,32 +32,8 @@ pub(super) struct Runs {
 }
 
 async fn child(spec: &UploadSpec) -> anyhow::Result<(UploadOutcome, f64)> {
-    let exe = std::env::current_exe()?;
-    let spec = serde_json::to_string(spec)?;
-    let started = Instant::now();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(exe)
-            .env(CHILD_ENV, "amonition-upload")
-            .env(SPEC_ENV, spec)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .output()
-    })
-    .await??;
-    let wall_s = started.elapsed().as_secs_f64();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    anyhow::ensure!(
-        output.status.success(),
-        "the upload child failed with {}:\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .ok_or_else(|| anyhow::anyhow!("the upload child printed no outcome:\n{stdout}"))?;
-    Ok((serde_json::from_str(line)?, wall_s))
+    let (line, wall_s) = outcome_of("amonition-upload", serde_json::to_string(spec)?).await?;
+    Ok((serde_json::from_str(&line)?, wall_s))
 }
 
 async fn links(pool: &sqlx::PgPool) -> anyhow::Result<(i64, i64)> {
