@@ -6,8 +6,9 @@ use async_trait::async_trait;
 
 use crate::StoreError;
 
-/// A held lock: proof of ownership for `extend` and `release`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A held lock: proof of ownership for `extend` and `release`. Its `Debug` leaves the token out: whoever has it
+/// can release the lock.
+#[derive(Clone, PartialEq, Eq)]
 pub struct LockLease {
     /// The lock's key.
     pub key: String,
@@ -19,6 +20,18 @@ pub struct LockLease {
     pub fence: u64,
     /// How long the lease lasts without renewal.
     pub ttl: Duration,
+}
+
+impl std::fmt::Debug for LockLease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockLease")
+            .field("key", &self.key)
+            .field("token", &"<redacted>")
+            .field("owner", &self.owner)
+            .field("fence", &self.fence)
+            .field("ttl", &self.ttl)
+            .finish()
+    }
 }
 
 /// A lock service with expiring leases.
@@ -44,4 +57,26 @@ pub trait LockStore: Send + Sync {
 
     /// The owner description of the current holder, if any.
     async fn holder(&self, key: &str) -> Result<Option<String>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leases_debug_leaves_the_token_out() {
+        let lease = LockLease {
+            key: "job".into(),
+            token: "lease-secret".into(),
+            owner: "host:1".into(),
+            fence: 7,
+            ttl: Duration::from_secs(120),
+        };
+        let shown = format!("{lease:?}");
+        assert!(!shown.contains("lease-secret"), "{shown}");
+        assert!(
+            shown.contains("fence: 7") && shown.contains("host:1"),
+            "{shown}"
+        );
+    }
 }

@@ -115,13 +115,40 @@ impl ListingCounts {
     }
 }
 
-/// The seller's feed as the feed service knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The seller's feed as the feed service knows it. Its `Debug` shows each address without user info, query or
+/// fragment, where a feed's access token would be.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FeedInfo {
     /// The feed's current address.
     pub url: Option<String>,
     /// Where the report of the feed's errors is.
     pub errors_url: Option<String>,
+}
+
+impl std::fmt::Debug for FeedInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedInfo")
+            .field("url", &self.url.as_deref().map(without_secrets))
+            .field(
+                "errors_url",
+                &self.errors_url.as_deref().map(without_secrets),
+            )
+            .finish()
+    }
+}
+
+/// `url` without user info, query and fragment (`https://feeds.example/a.xml`).
+fn without_secrets(url: &str) -> String {
+    let path_end = url.find(['?', '#']).unwrap_or(url.len());
+    let url = &url[..path_end];
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit('@').next().unwrap_or(authority);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// The flags the source document exports.

@@ -205,3 +205,17 @@ fn configured_field_ids_are_listed_seller_id_first() {
     assert_eq!(ids.first(), Some(&FieldId(1)));
     assert_eq!(ids.len(), 11);
 }
+
+#[test]
+fn a_feeds_debug_shows_no_token_or_credentials() {
+    let feed = FeedInfo {
+        url: Some("https://user:pass@feeds.example/s1.xml?token=feed-secret#x".into()),
+        errors_url: Some("https://feeds.example/s1/errors?key=err-secret".into()),
+    };
+    let shown = format!("{feed:?}");
+    for secret in ["pass", "feed-secret", "err-secret", "user:"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert!(shown.contains("https://feeds.example/s1.xml"), "{shown}");
+    assert!(shown.contains("https://feeds.example/s1/errors"), "{shown}");
+}
