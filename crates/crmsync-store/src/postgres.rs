@@ -1,6 +1,7 @@
 //! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons, the
 //! organisation copy and AMONITION's sellers, company links and webhook inbox.
 
+mod binary_copy;
 mod coupon_store;
 mod dialect;
 mod flow_sql;
@@ -8,6 +9,7 @@ mod inbox;
 mod org_store;
 mod seller_source;
 
+pub use binary_copy::{BinaryCopy, CopyValue};
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use inbox::PgWebhookInbox;
 pub use org_store::PgOrgStore;
