@@ -61,7 +61,15 @@ async fn binary_copy_values_read_back_as_written() {
     assert_eq!(
         rows,
         [
-            ("Новый-1\t\\".to_owned(), -7, i64::MAX, true, early, json.clone(), None),
+            (
+                "Новый-1\t\\".to_owned(),
+                -7,
+                i64::MAX,
+                true,
+                early,
+                json.clone(),
+                None
+            ),
             (String::new(), -7, i64::MAX, false, late, json, None),
         ]
     );

@@ -72,7 +72,8 @@ pub(super) async fn postgres_copy(template: &str, count: u64) -> anyhow::Result<
 }
 
 /// Shapes of plain multi-row inserts tried for the MariaDB floor: rows per statement, rows per transaction.
-const MULTIROW_SHAPES: [(usize, usize); 3] = [(10_000, 10_000), (2_000, 10_000), (10_000, usize::MAX)];
+const MULTIROW_SHAPES: [(usize, usize); 3] =
+    [(10_000, 10_000), (2_000, 10_000), (10_000, usize::MAX)];
 
 /// Records the MariaDB floors of the run's rows next to `persisted` (the run's seconds): each multi-row insert
 /// shape, the best of them (`coupons.multirow_floor_1m_mariadb_s`, the ratio's base), and server-side

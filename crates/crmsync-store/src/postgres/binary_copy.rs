@@ -153,6 +153,9 @@ mod tests {
         let at = Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 59).unwrap();
         copy.tuple(&[CopyValue::TimestampTz(at)]).unwrap();
         let data = copy.finish();
-        assert_eq!(&data[21..33], &[0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf0, 0xbd, 0xc0]);
+        assert_eq!(
+            &data[21..33],
+            &[0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf0, 0xbd, 0xc0]
+        );
     }
 }

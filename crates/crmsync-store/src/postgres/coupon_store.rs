@@ -127,7 +127,8 @@ fn copy_rows(
 ) -> Result<Vec<u8>, StoreError> {
     let stored = StoredFields::of(fields)?;
     let optional_int8 = |value: Option<i64>| value.map_or(CopyValue::Null, CopyValue::Int8);
-    let optional_time = |value: Option<DateTime<Utc>>| value.map_or(CopyValue::Null, CopyValue::TimestampTz);
+    let optional_time =
+        |value: Option<DateTime<Utc>>| value.map_or(CopyValue::Null, CopyValue::TimestampTz);
     let mut row = [
         CopyValue::Null,
         CopyValue::Int8(stored.discount_id),
@@ -137,11 +138,15 @@ fn copy_rows(
         optional_time(fields.active_to),
         optional_int8(stored.max_uses),
         optional_int8(stored.user_id),
-        fields.description.as_deref().map_or(CopyValue::Null, CopyValue::Text),
+        fields
+            .description
+            .as_deref()
+            .map_or(CopyValue::Null, CopyValue::Text),
         optional_int8(process.map(|p| p.0)),
         CopyValue::TimestampTz(at),
     ];
-    let per_row = 2 + row.len() * 4 + 8 * 6 + 16 + fields.description.as_ref().map_or(0, String::len);
+    let per_row =
+        2 + row.len() * 4 + 8 * 6 + 16 + fields.description.as_ref().map_or(0, String::len);
     let mut copy = BinaryCopy::with_capacity(codes.iter().map(|c| c.len() + per_row).sum());
     for code in codes {
         row[0] = CopyValue::Text(code);

@@ -189,7 +189,11 @@ async fn large_chunks_skip_exactly_the_taken_codes(
     assert_eq!(stored.checkpoint(), Some(&checkpoint(3000)));
     assert_eq!(coupons.count_by_process(process.id()).await.unwrap(), 2997);
     for code in &taken {
-        assert_eq!(coupons.find(code).await.unwrap().unwrap().process, None, "{code}");
+        assert_eq!(
+            coupons.find(code).await.unwrap().unwrap().process,
+            None,
+            "{code}"
+        );
     }
     for code in [&all[8], &all[1998], &fresh[999]] {
         assert_eq!(
@@ -213,7 +217,13 @@ pub async fn refused_chunk_writes_nothing(
         commit(coupons, &process, 0, &codes(&["R-1"])).await,
         ChunkOutcome::Committed { inserted: 1 }
     );
-    assert_eq!(coupons.import(&fields(), &codes(&["R-taken"])).await.unwrap(), 1);
+    assert_eq!(
+        coupons
+            .import(&fields(), &codes(&["R-taken"]))
+            .await
+            .unwrap(),
+        1
+    );
     for list in [codes(&["R-2", "R-3"]), codes(&["R-2", "R-taken", "R-3"])] {
         let failed = coupons
             .commit_chunk(&ChunkCommit {
@@ -233,7 +243,10 @@ pub async fn refused_chunk_writes_nothing(
         for code in ["R-2", "R-3"] {
             assert!(coupons.find(code).await.unwrap().is_none(), "{code}");
         }
-        assert_eq!(coupons.find("R-taken").await.unwrap().unwrap().process, None);
+        assert_eq!(
+            coupons.find("R-taken").await.unwrap().unwrap().process,
+            None
+        );
     }
     assert_eq!(
         commit(coupons, &process, 1, &codes(&["R-2", "R-taken", "R-3"])).await,
