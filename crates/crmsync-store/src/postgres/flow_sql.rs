@@ -1,4 +1,8 @@
 //! The flow store's statements on PostgreSQL: batches unpacked with `jsonb_to_recordset`.
+//!
+//! Reads by a list of ids compare with `= ANY (ARRAY(…))`, not `IN (SELECT …)`: once a prepared statement
+//! switches to its generic plan, PostgreSQL plans the `IN` form as a hash semi-join over a sequential scan of
+//! the whole table (it cannot see how many ids the JSON holds), while the array form keeps the index scan.
 
 use sqlx::Postgres;
 
@@ -41,13 +45,13 @@ impl FlowSql for Postgres {
     const INSTANCES_IN: &'static str = concat!(
         "SELECT ",
         instance_columns!("::text"),
-        " FROM app_session WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id"
+        " FROM app_session WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) ORDER BY id"
     );
 
     const TASKS_OF_INSTANCES_IN: &'static str = concat!(
         "SELECT ",
         task_columns!(),
-        " FROM task_history WHERE sess_id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id"
+        " FROM task_history WHERE sess_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) ORDER BY id"
     );
 
     const CHILDREN: &'static str = concat!(
