@@ -88,9 +88,7 @@ impl AttributeKind {
             (Self::Number, Value::Number(_)) | (Self::Bool, Value::Bool(_)) => None,
             (Self::Date, Value::String(text)) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .is_err()
-                .then(|| AttributeIssue::NotADate {
-                    value: text.clone(),
-                }),
+                .then_some(AttributeIssue::NotADate),
             (Self::Enum(values), Value::String(text)) => {
                 (!values.contains(text)).then(|| AttributeIssue::NotInEnum {
                     value: text.clone(),
@@ -290,11 +288,8 @@ pub enum AttributeIssue {
         /// The limit in characters.
         max: usize,
     },
-    /// A date field whose string is not `YYYY-MM-DD`.
-    NotADate {
-        /// The string received.
-        value: String,
-    },
+    /// A date field whose string is not `YYYY-MM-DD` (the string is not repeated: a date may be personal).
+    NotADate,
     /// An enum field whose value is not listed.
     NotInEnum {
         /// The value received.
@@ -313,7 +308,7 @@ impl AttributeIssue {
             Self::MissingRequired => "missing_required",
             Self::WrongType { .. } => "wrong_type",
             Self::TooLong { .. } => "too_long",
-            Self::NotADate { .. } => "not_a_date",
+            Self::NotADate => "not_a_date",
             Self::NotInEnum { .. } => "not_in_enum",
         }
     }
@@ -327,7 +322,7 @@ impl fmt::Display for AttributeIssue {
             Self::MissingRequired => f.write_str("is required but has no value"),
             Self::WrongType { expected, got } => write!(f, "must be a {expected}, got a {got}"),
             Self::TooLong { max } => write!(f, "is longer than {max} characters"),
-            Self::NotADate { value } => write!(f, "must be a date YYYY-MM-DD, got {value:?}"),
+            Self::NotADate => f.write_str("must be a date YYYY-MM-DD"),
             Self::NotInEnum { value, allowed } => {
                 write!(f, "{value:?} is not one of {}", allowed.join(", "))
             }
