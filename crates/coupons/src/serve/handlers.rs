@@ -10,12 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use crmsync_domain::ProcessId;
 use crmsync_domain::coupon::SettingsDraft;
+use crmsync_domain::coupon::settings::warnings;
 use crmsync_jobs::coupons::{CouponError, plan, preview};
 use crmsync_ports::{AuditFilter, AuditOutcome};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::fields::{Fields, START_FIELDS, TEMPLATE_FIELDS, process_id};
+use super::fields::{Fields, PREVIEW_FIELDS, START_FIELDS, process_id};
 use super::{
     ApiError, AppState, DEFAULT_PREVIEW, MAX_STEP_CODES, MAX_STEP_SECONDS, ReqLang, answer,
     report_json,
@@ -81,13 +82,57 @@ pub(super) async fn preview_codes(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     require(&state, &caller, lang, Role::Viewer, None).await?;
-    let allowed: Vec<&str> = TEMPLATE_FIELDS.iter().copied().chain(["count"]).collect();
-    let fields = Fields::parse(lang, &body, &allowed)?;
+    let fields = Fields::parse(lang, &body, &PREVIEW_FIELDS)?;
     let count = fields.number("count")?.unwrap_or(DEFAULT_PREVIEW);
     let count = usize::try_from(count).unwrap_or(usize::MAX);
     let shown = preview(&fields.template_draft()?, count, &mut rand::rng())
         .map_err(|e| ApiError::settings(lang, &e))?;
     Ok(Json(shown).into_response())
+}
+
+/// The live capacity of the page: the template's capacity and, for `count` codes, whether they fit and the
+/// warnings (guessable codes, look-alike letters), all computed here so the page never re-implements them.
+pub(super) async fn capacity(
+    Extension(caller): Extension<Caller>,
+    State(state): State<Arc<AppState>>,
+    ReqLang(lang): ReqLang,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&state, &caller, lang, Role::Viewer, None).await?;
+    let fields = Fields::parse(lang, &body, &PREVIEW_FIELDS)?;
+    let draft = fields.template_draft()?;
+    let template = draft
+        .parse_template()
+        .map_err(|e| ApiError::settings(lang, &e))?;
+    let capacity = template.capacity();
+    let count = fields.number("count")?;
+    let mut errors = Vec::new();
+    if let Some(count) = count.filter(|&c| !capacity.admits(c)) {
+        let reason = i18n::tr(
+            lang,
+            "count-over-capacity",
+            args!["capacity" => capacity, "count" => count],
+        );
+        errors.push(json!({"field": "count", "reason": reason}));
+    }
+    let fitting = count.filter(|&c| capacity.admits(c)).unwrap_or(0);
+    let warnings: Vec<String> = warnings(
+        &template,
+        fitting,
+        draft.exclude_lookalikes.unwrap_or(false),
+    )
+    .iter()
+    .map(|w| i18n::message(lang, w))
+    .collect();
+    let capacity_text = i18n::tr(lang, "page-capacity", args!["capacity" => capacity]);
+    Ok(Json(json!({
+        "template": template.source(),
+        "capacity": capacity,
+        "capacity_text": capacity_text,
+        "warnings": warnings,
+        "errors": errors,
+    }))
+    .into_response())
 }
 
 pub(super) async fn start(
