@@ -3,8 +3,10 @@
 //!
 //! The tables hold rows enough for a sequential scan to be the planner's choice when it cannot see how many ids
 //! the JSON array holds; they are never analysed, as right after a bulk load.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crmsync_store::postgres;
+use crmsync_store::sql::attributes::AttributeSql;
 use crmsync_store::sql::company::CompanySql;
 use crmsync_store::sql::flow::FlowSql;
 use crmsync_store::sql::set::SetSql;
@@ -55,7 +57,10 @@ async fn reads_by_a_list_of_ids_keep_an_index_scan_in_their_generic_plan() {
          SELECT 't' || n, 'i' || (n / 10), 'n' || (n % 7), 'node', 'approval', false, 'pending', n, n \
          FROM generate_series(1, {ROWS} * 10) AS n; \
          INSERT INTO set_members (set_name, member) SELECT 's', 'm' || n FROM generate_series(1, {ROWS}) AS n; \
-         INSERT INTO companies (seller_id, company_id) SELECT 's' || n, n::text FROM generate_series(1, {ROWS}) AS n"
+         INSERT INTO companies (seller_id, company_id) SELECT 's' || n, n::text FROM generate_series(1, {ROWS}) AS n; \
+         INSERT INTO officeflow_user_attributes (username, identity, attributes) \
+         SELECT 'u' || n, 'student', jsonb_build_object('grade', n % 12, 'class', 'c' || (n % 400)) \
+         FROM generate_series(1, {ROWS}) AS n"
     )))
     .execute(&db.pool)
     .await
@@ -99,6 +104,20 @@ async fn reads_by_a_list_of_ids_keep_an_index_scan_in_their_generic_plan() {
             "('[\"1\"]')",
             "companies",
         ),
+        (
+            "user attributes",
+            <Postgres as AttributeSql>::USERS_IN,
+            "text",
+            "('[\"u1\"]')",
+            "officeflow_user_attributes",
+        ),
+        (
+            "user attributes remove",
+            <Postgres as AttributeSql>::DELETE_USERS_IN,
+            "text",
+            "('[\"u1\"]')",
+            "officeflow_user_attributes",
+        ),
     ] {
         let plan = generic_plan(&mut conn, statement, types, args).await;
         assert!(
@@ -110,4 +129,22 @@ async fn reads_by_a_list_of_ids_keep_an_index_scan_in_their_generic_plan() {
             "{name}: no index in the generic plan:\n{plan}"
         );
     }
+
+    // Users by attribute value: the containment test is one the GIN index answers (which plan the planner
+    // prefers depends on the values; with sequential and plain index scans off only the GIN index is left).
+    sqlx::raw_sql("SET enable_seqscan = off; SET enable_indexscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let plan = generic_plan(
+        &mut conn,
+        <Postgres as AttributeSql>::USERS_WITH,
+        "text, text, text, bigint",
+        "('class', '\"c7\"', 'student', 100)",
+    )
+    .await;
+    assert!(
+        plan.contains("Bitmap Index Scan on officeflow_user_attributes_values"),
+        "users by attribute value: the GIN index cannot answer the test:\n{plan}"
+    );
 }
