@@ -70,6 +70,11 @@ const STEPS: &[Step] = &[
         args: &["--sandbox", "--lang", "ru", "audit", "--limit", "3"],
     },
     Step {
+        title: "Coupons: the generator's web page — `coupons --sandbox serve` prints the page's URL and a sandbox token to type into it; here `--check` fetches the page once and stops",
+        program: COUPONS,
+        args: &["--sandbox", "serve", "--check", "--address", "127.0.0.1:0"],
+    },
+    Step {
         title: "Case monitoring (casemon): the plan of a dry run against the amoCRM and CyberJustice emulators",
         program: &["--package", "casemon", "--bin", "casemon"],
         args: &["--sandbox", "--test"],

@@ -210,6 +210,9 @@ pub struct ServeArgs {
     /// Listen here instead of `serve.address` of the config (default 127.0.0.1:8403; port 0 picks a free one).
     #[arg(long)]
     pub address: Option<SocketAddr>,
+    /// Start, fetch the page once to show it is served, print its URL and stop (a health check; the demo).
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// A run named on the command line.

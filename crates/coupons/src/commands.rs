@@ -18,7 +18,7 @@ use crate::config::{CouponsConfig, ENV_PREFIX, SANDBOX_STORAGE};
 use crate::export::{ExportError, export};
 use crate::i18n::{self, Lang, args, tr};
 use crate::output;
-use crate::rights::{Auditor, Tokens, os_actor};
+use crate::rights::{Auditor, NamedToken, Role, Tokens, os_actor};
 
 /// A job error as an exit in `lang`: the caller's mistake is bad usage (2), anything else a failed job (1).
 pub(crate) fn failure(lang: Lang, error: CouponError) -> Failure {
@@ -200,7 +200,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Serve(args) => {
-            let tokens = config.serve.named_tokens();
+            let mut tokens = config.serve.named_tokens();
+            if tokens.is_empty() && cli.common.sandbox {
+                tokens.push(sandbox_token(lang));
+            }
             if tokens.is_empty() {
                 return Err(Failure::usage(tr(lang, "error-serve-tokens-required", &[])));
             }
@@ -211,17 +214,27 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
                 )),
             };
             let address = args.address.unwrap_or(config.serve.address);
-            crate::serve::serve(
-                generator,
-                budget,
-                address,
-                Tokens::new(tokens),
-                stores.audit.clone(),
-                Shutdown::on_signals(),
-                lang,
-            )
-            .await
+            let app =
+                crate::serve::router(generator, budget, Tokens::new(tokens), stores.audit.clone());
+            crate::serve::serve(app, address, Shutdown::on_signals(), lang, args.check).await
         }
+    }
+}
+
+/// `--sandbox serve` without configured tokens: a fresh admin token for this process only, printed so it can be
+/// typed into the page (the sandbox listens on loopback and keeps demo data only).
+fn sandbox_token(lang: Lang) -> NamedToken {
+    use rand::RngExt as _;
+    let secret: u128 = rand::rng().random();
+    let token = format!("{secret:032x}");
+    println!(
+        "{}",
+        tr(lang, "serve-sandbox-token", args!["token" => token])
+    );
+    NamedToken {
+        name: "sandbox".to_owned(),
+        token: secrecy::SecretString::from(token),
+        role: Role::Admin,
     }
 }
 

@@ -1,12 +1,14 @@
 //! The module's AJAX flow as a JSON API behind named bearer tokens with roles.
 //!
-//! viewer: `POST /preview`, `GET /processes`, `GET /processes/{id}`, `GET /processes/{id}/export`;
+//! `GET /` is the generator's page (with `/app.js` and `/app.css`), served without a token; every other route
+//! needs one. viewer: `POST /preview`, `POST /capacity`, `GET /processes`, `GET /processes/{id}`, `GET /processes/{id}/export`;
 //! operator: also `POST /processes` (start), `POST /processes/{id}/step`, `…/finish`, `…/resume`;
 //! admin: also `POST /processes/{id}/abort`, `DELETE /processes/{id}/coupons` (the run's unused coupons) and
 //! `GET /audit`. Every state-changing call is audited.
 
 mod fields;
 mod handlers;
+mod page;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,6 +60,7 @@ pub fn router(
     });
     Router::new()
         .route("/preview", post(handlers::preview_codes))
+        .route("/capacity", post(handlers::capacity))
         .route("/processes", post(handlers::start).get(handlers::list))
         .route("/processes/{id}", get(handlers::status))
         .route("/processes/{id}/step", post(handlers::step))
@@ -72,18 +75,18 @@ pub fn router(
         .route("/audit", get(handlers::audit))
         .with_state(state)
         .layer(middleware::from_fn_with_state(tokens, authenticate))
+        .merge(page::routes())
 }
 
-/// Listens on `address` (start-up errors in `lang`), prints `listening on http://ADDR` on stdout, and serves
-/// until `shutdown` fires.
+/// Listens on `address` (start-up errors in `lang`), prints `listening on http://ADDR` and the page's URL on
+/// stdout, and serves `app` until `shutdown` fires. With `check`, it fetches the page once through the socket
+/// instead, prints the answer and stops (a health check, and the demo's step).
 pub async fn serve(
-    generator: CouponGenerator,
-    budget: StepBudget,
+    app: Router,
     address: SocketAddr,
-    tokens: Tokens,
-    audit: Arc<dyn AuditLog>,
     shutdown: Shutdown,
     lang: Lang,
+    check: bool,
 ) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
         Failure::usage(tr(
@@ -99,20 +102,85 @@ pub async fn serve(
             args!["address" => address, "reason" => e],
         ))
     })?;
-    {
-        use std::io::Write;
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "listening on http://{local}");
-        let _ = stdout.flush();
+    say(&format!("listening on http://{local}"));
+    say(&tr(
+        lang,
+        "serve-page-url",
+        args!["url" => format!("http://{local}/")],
+    ));
+    tracing::info!(%local, "serving the coupon step API and page");
+    let (stop, stopped) = crmsync_jobs::shutdown::channel();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let reason = Shutdown::either(shutdown, stopped).requested().await;
+        tracing::info!(%reason, "stopping the coupon step API");
+    });
+    if !check {
+        return server
+            .await
+            .map_err(|e| Failure::job(tr(lang, "error-serve", args!["reason" => e])));
     }
-    tracing::info!(%local, "serving the coupon step API");
-    axum::serve(listener, router(generator, budget, tokens, audit))
-        .with_graceful_shutdown(async move {
-            let reason = shutdown.requested().await;
-            tracing::info!(%reason, "stopping the coupon step API");
-        })
+    let running = tokio::spawn(server.into_future());
+    let probed = probe_page(local).await;
+    stop.trigger("the page check is done");
+    running
         .await
-        .map_err(|e| Failure::job(tr(lang, "error-serve", args!["reason" => e])))
+        .map_err(|e| Failure::job(tr(lang, "error-serve", args!["reason" => e])))?
+        .map_err(|e| Failure::job(tr(lang, "error-serve", args!["reason" => e])))?;
+    match probed {
+        Ok((status, bytes)) if status == StatusCode::OK => {
+            say(&tr(
+                lang,
+                "serve-page-check",
+                args!["status" => status.as_u16(), "bytes" => bytes],
+            ));
+            Ok(())
+        }
+        Ok((status, _)) => Err(Failure::job(tr(
+            lang,
+            "error-page-check",
+            args!["reason" => status],
+        ))),
+        Err(reason) => Err(Failure::job(tr(
+            lang,
+            "error-page-check",
+            args!["reason" => reason],
+        ))),
+    }
+}
+
+/// One line on stdout, flushed (a caller may wait for it).
+fn say(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+}
+
+/// `GET /` through the socket at `address`: the status and the body's length.
+async fn probe_page(address: SocketAddr) -> Result<(StatusCode, usize), String> {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+    let driven = tokio::spawn(connection);
+    let request = axum::http::Request::get("/")
+        .header(header::HOST, address.to_string())
+        .body(axum::body::Body::empty())
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 1 << 20)
+        .await
+        .map_err(|e| e.to_string())?;
+    drop(sender);
+    driven.abort();
+    Ok((status, body.len()))
 }
 
 /// The reader's language: `?lang=en|ru`, else the best of `Accept-Language`, else English.

@@ -4,12 +4,17 @@
 //! Remote records are plain values; `validate` methods say which field of which record is unacceptable, so a
 //! job can skip a bad record and report it instead of failing the whole sync.
 
+mod attributes;
 mod department;
 mod openid;
 mod position;
 mod tag;
 mod user;
 
+pub use attributes::{
+    AttributeDef, AttributeError, AttributeIssue, AttributeKey, AttributeKind, AttributeRegistry,
+    MAX_ATTRIBUTE_KEY_LEN, MAX_TEXT_VALUE_LEN, StoredAttributes, UserAttributes,
+};
 pub use department::{Department, DepartmentTree, TreeError};
 pub use openid::{UserOpenId, UserOpenIds, check_platform};
 pub use position::{

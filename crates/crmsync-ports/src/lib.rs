@@ -7,6 +7,7 @@
 //! adapter.
 
 mod amonition;
+mod attributes;
 mod audit;
 #[cfg(feature = "http")]
 pub mod body;
@@ -28,6 +29,9 @@ pub use amonition::{
     CompanyStore, Enqueued, FeedService, InboxCounts, InboxItem, InboxState, NewInboxEvent,
     PendingIntent, ProfileTransfer, SellerBatches, SellerSource, ServiceError, TransferRequest,
     TransferStarted, WebhookInbox,
+};
+pub use attributes::{
+    AttributeCounts, AttributeSource, AttributeStore, AttributeUsage, RegisteredAttribute,
 };
 pub use audit::{AuditEntry, AuditFilter, AuditLog, AuditOutcome, AuditRecord};
 pub use coupon_store::{ChunkCommit, ChunkOutcome, CouponStore, StoredCoupon};
@@ -62,6 +66,8 @@ pub use self::{
         MockCompanyStore, MockFeedService, MockProfileTransfer, MockSellerBatches,
         MockSellerSource, MockWebhookInbox,
     },
+    attributes::MockAttributeSource,
+    attributes::MockAttributeStore,
     audit::MockAuditLog,
     coupon_store::MockCouponStore,
     crm::MockCrmClient,

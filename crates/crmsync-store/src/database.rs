@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crmsync_ports::{
-    AuditLog, CompanyStore, CouponStore, FlowStore, KeyValueStore, LockStore, OrgStore,
-    ProcessStore, ReceptionLinkStore, SetStore, StoreError, WebhookInbox,
+    AttributeStore, AuditLog, CompanyStore, CouponStore, FlowStore, KeyValueStore, LockStore,
+    OrgStore, ProcessStore, ReceptionLinkStore, SetStore, StoreError, WebhookInbox,
 };
 use sqlx::{PgPool, SqlitePool};
 
@@ -48,6 +48,7 @@ pub struct MemoryDatabase {
     locks: memory::MemoryLockStore,
     org: memory::MemoryOrgStore,
     flows: memory::MemoryFlowStore,
+    attributes: memory::MemoryAttributeStore,
     reception_links: crate::MemoryReceptionLinks,
     audit: memory::MemoryAuditLog,
     companies: memory::MemoryCompanyStore,
@@ -185,6 +186,15 @@ impl Database {
             Self::Postgres(pool) => Arc::new(postgres::PgFlowStore::new(pool.clone())),
             Self::Sqlite(pool) => Arc::new(sqlite::SqliteFlowStore::new(pool.clone())),
             Self::Memory(state) => Arc::new(state.flows.clone()),
+        }
+    }
+
+    /// The identity attribute registry and users' attribute values of `officeflow-sync`.
+    pub fn attributes(&self) -> Arc<dyn AttributeStore> {
+        match self {
+            Self::Postgres(pool) => Arc::new(postgres::PgAttributeStore::new(pool.clone())),
+            Self::Sqlite(pool) => Arc::new(sqlite::SqliteAttributeStore::new(pool.clone())),
+            Self::Memory(state) => Arc::new(state.attributes.clone()),
         }
     }
 }

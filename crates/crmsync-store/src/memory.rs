@@ -2,6 +2,7 @@
 //!
 //! Every type is cheap to clone; clones share state. Nothing survives the process.
 
+mod attribute_store;
 mod audit;
 mod company_store;
 mod coupon_store;
@@ -14,6 +15,7 @@ mod process_store;
 mod seller_source;
 mod set_store;
 
+pub use attribute_store::MemoryAttributeStore;
 pub use audit::MemoryAuditLog;
 pub use company_store::MemoryCompanyStore;
 pub use coupon_store::MemoryCouponStore;

@@ -1,6 +1,7 @@
 //! Production adapters on PostgreSQL: the run journal, named sets, key-value pairs, locks, coupons, the
 //! organisation copy and AMONITION's sellers, company links and webhook inbox.
 
+mod attributes_sql;
 mod binary_copy;
 mod coupon_store;
 mod dialect;
@@ -25,6 +26,8 @@ pub type PgProcessStore = crate::sql::process::SqlProcessStore<sqlx::Postgres>;
 pub type PgKeyValueStore = crate::sql::key_value::SqlKeyValueStore<sqlx::Postgres>;
 /// [`crmsync_ports::SetStore`] on PostgreSQL: the `set_members` table, in insertion order.
 pub type PgSetStore = crate::sql::set::SqlSetStore<sqlx::Postgres>;
+/// [`crmsync_ports::AttributeStore`] on PostgreSQL: `officeflow_attribute_defs` and `officeflow_user_attributes`.
+pub type PgAttributeStore = crate::sql::attributes::SqlAttributeStore<sqlx::Postgres>;
 /// [`crmsync_ports::FlowStore`] on PostgreSQL: `app_session` and `task_history`.
 pub type PgFlowStore = crate::sql::flow::SqlFlowStore<sqlx::Postgres>;
 /// [`crmsync_ports::LockStore`] on PostgreSQL: the `lock_leases` table and the `lock_fences` sequence.

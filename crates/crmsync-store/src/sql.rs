@@ -14,6 +14,7 @@
 //! Adding a store: a `sql/<store>.rs` with the generic store and its SQL trait, implemented in each backend
 //! module (see `postgres/dialect.rs`, `sqlite/dialect.rs`).
 
+pub mod attributes;
 pub mod audit;
 pub mod company;
 pub mod fence;

@@ -3,6 +3,7 @@
 //!
 //! Timestamps are stored as fixed-width RFC 3339 text in UTC so comparisons in SQL sort correctly.
 
+mod attributes_sql;
 mod coupon_store;
 mod dialect;
 mod flow_sql;
@@ -21,6 +22,8 @@ pub type SqliteProcessStore = crate::sql::process::SqlProcessStore<sqlx::Sqlite>
 pub type SqliteKeyValueStore = crate::sql::key_value::SqlKeyValueStore<sqlx::Sqlite>;
 /// [`crmsync_ports::SetStore`] on SQLite: the `set_members` table, in insertion order.
 pub type SqliteSetStore = crate::sql::set::SqlSetStore<sqlx::Sqlite>;
+/// [`crmsync_ports::AttributeStore`] on SQLite: `officeflow_attribute_defs` and `officeflow_user_attributes`.
+pub type SqliteAttributeStore = crate::sql::attributes::SqlAttributeStore<sqlx::Sqlite>;
 /// [`crmsync_ports::FlowStore`] on SQLite: `app_session` and `task_history`.
 pub type SqliteFlowStore = crate::sql::flow::SqlFlowStore<sqlx::Sqlite>;
 /// [`crmsync_ports::LockStore`] on SQLite: the `lock_leases` table; processes sharing the file exclude each other.

@@ -210,3 +210,20 @@ async fn sqlite_flow_store() {
 async fn postgres_flow_store() {
     contract::flow_store(&postgres::PgFlowStore::new(pg_pool().await)).await;
 }
+
+#[tokio::test]
+async fn memory_attribute_store() {
+    contract::attribute_store(&memory::MemoryAttributeStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_attribute_store() {
+    let (pool, dir) = sqlite_pool().await;
+    contract::attribute_store(&sqlite::SqliteAttributeStore::new(pool)).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn postgres_attribute_store() {
+    contract::attribute_store(&postgres::PgAttributeStore::new(pg_pool().await)).await;
+}

@@ -1,5 +1,6 @@
 //! Contract suites: the behaviour every adapter of a storage port must show, run unchanged against each one.
 
+mod attribute_store;
 mod audit_log;
 mod coupon_store;
 mod flow_store;
@@ -9,6 +10,7 @@ mod org_store;
 mod process_store;
 mod set_store;
 
+pub use attribute_store::attribute_store;
 pub use audit_log::audit_log;
 pub use coupon_store::{coupon_store, refused_chunk_writes_nothing};
 pub use flow_store::flow_store;

@@ -111,8 +111,14 @@ impl Fields {
     }
 }
 
-pub(super) const TEMPLATE_FIELDS: [&str; 4] =
-    ["template", "case", "exclude_lookalikes", "placeholders"];
+/// The fields of a preview or a capacity check: the template's and `count`.
+pub(super) const PREVIEW_FIELDS: [&str; 5] = [
+    "template",
+    "case",
+    "exclude_lookalikes",
+    "placeholders",
+    "count",
+];
 pub(super) const START_FIELDS: [&str; 13] = [
     "template",
     "case",

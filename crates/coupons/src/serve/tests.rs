@@ -339,3 +339,77 @@ async fn errors_and_progress_follow_accept_language_or_the_lang_parameter() {
     assert_eq!(started["status_text"], "выполняется");
     assert_eq!(started["template"], "КОД-###");
 }
+
+async fn get_page(app: &Router, uri: &str, accept_language: &str) -> (StatusCode, String, String) {
+    let request = Request::builder()
+        .uri(uri)
+        .header(header::ACCEPT_LANGUAGE, accept_language)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        content_type,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_need_no_token_and_follow_the_language() {
+    let stores = CouponStores::memory();
+    let app = app(&stores);
+    let (status, kind, page) = get_page(&app, "/", "ru-RU,ru;q=0.9,en;q=0.5").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(
+        page.contains(r#"<label for="template">Шаблон</label>"#),
+        "{page}"
+    );
+    let (_, _, page) = get_page(&app, "/?lang=en", "ru").await;
+    assert!(page.contains(r#"<label for="template">Template</label>"#));
+    let (status, kind, script) = get_page(&app, "/app.js", "en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/javascript") && script.contains("/processes"));
+    let (status, kind, _) = get_page(&app, "/app.css", "en").await;
+    assert_eq!(
+        (status, kind.starts_with("text/css")),
+        (StatusCode::OK, true)
+    );
+    let (status, _) = call(&app, "POST", "/capacity", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn capacity_answers_the_template_count_and_warnings() {
+    let stores = CouponStores::memory();
+    let app = app(&stores);
+    let ask = |body: Value| call(&app, "POST", "/capacity", Some(body), Some(VIEWER));
+    let (status, answer) = ask(json!({"template": "SALE-###", "count": 100})).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["capacity"], "1000");
+    assert_eq!(answer["capacity_text"], "Capacity: 1000 distinct codes");
+    assert_eq!(answer["warnings"], json!([]));
+    assert_eq!(answer["errors"], json!([]));
+    let (_, answer) = ask(json!({"template": "SALE-###", "count": 500})).await;
+    let warning = answer["warnings"][0].as_str().unwrap_or_default();
+    assert!(warning.contains("50.0% of the 1000"), "{answer}");
+    let (_, answer) = ask(json!({"template": "SALE-###", "count": 1001})).await;
+    assert_eq!(answer["errors"][0]["field"], "count", "{answer}");
+    assert_eq!(answer["warnings"], json!([]));
+    let (status, answer) = ask(json!({"template": "A\\x"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["errors"][0]["field"], "template", "{answer}");
+    let (status, answer) = ask(json!({"template": "#", "discount_id": 1})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["errors"][0]["field"], "discount_id", "{answer}");
+}

@@ -2,6 +2,9 @@
 //! their engine events) synced by the processes part from the Officeflow emulator (over loopback HTTP, default
 //! client limits) into a fresh PostgreSQL database under the Redis lock; a no-op rerun; then `trace_instance`
 //! over 10 000 of the stored top-level instances, timed one by one.
+//!
+//! `CRMSYNC_BENCH_OFFICEFLOW_SCALE=N` divides the sizes by N while developing (the figures' names keep the full
+//! sizes, so a scaled run is never reported as the real one: the input line says the sizes used).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,6 +30,15 @@ const USERS: usize = 5_000;
 /// Instances traced.
 const TRACED: usize = 10_000;
 
+/// The divisor of the sizes, from `CRMSYNC_BENCH_OFFICEFLOW_SCALE` (1 when unset).
+fn scale() -> usize {
+    std::env::var("CRMSYNC_BENCH_OFFICEFLOW_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(1)
+}
+
 /// The `p`-th percentile of sorted `samples` (nearest rank).
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -37,11 +49,15 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
+    let scale = scale();
+    let (instances_wanted, traced_wanted) = (INSTANCES / scale, TRACED / scale);
     tokio::runtime::Runtime::new()?.block_on(async {
-        let emulator =
-            OfficeflowEmulator::start(Org::generate(&OrgSpec::new(USERS)), EmulatorConfig::default())
-                .await?;
-        emulator.with_flows(|flows| flows.generate(&FlowSpec::new(INSTANCES)));
+        let emulator = OfficeflowEmulator::start(
+            Org::generate(&OrgSpec::new(USERS / scale)),
+            EmulatorConfig::default(),
+        )
+        .await?;
+        emulator.with_flows(|flows| flows.generate(&FlowSpec::new(instances_wanted)));
         let (instances, tasks, events) = emulator.with_flows(|flows| {
             (
                 flows.instance_count("office"),
@@ -89,7 +105,7 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
         };
 
         report.input(format!(
-            "{INSTANCES} office instances ({instances} with sub-flows, {tasks} tasks, {events} engine events) \
+            "{instances_wanted} office instances ({instances} with sub-flows, {tasks} tasks, {events} engine events) \
              from the emulator into PostgreSQL under the Redis lock"
         ));
         let started = Instant::now();
@@ -123,12 +139,12 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT id FROM app_session WHERE parent_id IS NULL ORDER BY md5(id) LIMIT $1",
         )
-        .bind(TRACED as i64)
+        .bind(traced_wanted as i64)
         .fetch_all(&pool)
         .await?;
-        anyhow::ensure!(ids.len() == TRACED, "only {} instances to trace", ids.len());
+        anyhow::ensure!(ids.len() == traced_wanted, "only {} instances to trace", ids.len());
         report.input(format!(
-            "trace_instance of {TRACED} top-level instances (sub-flows followed) out of the {instances} \
+            "trace_instance of {traced_wanted} top-level instances (sub-flows followed) out of the {instances} \
              stored with {tasks} tasks in PostgreSQL, one at a time"
         ));
         let mut samples = Vec::with_capacity(ids.len());

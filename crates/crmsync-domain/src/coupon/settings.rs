@@ -413,7 +413,9 @@ impl CouponSettings {
     }
 }
 
-fn warnings(template: &Template, count: u64, exclude_lookalikes: bool) -> Vec<Message> {
+/// Advice about generating `count` codes of `template`: guessable codes (more than [`GUESSABLE_FILL_RATIO`] of
+/// the capacity) and, unless look-alikes are excluded, positions mixing Cyrillic and Latin twins.
+pub fn warnings(template: &Template, count: u64, exclude_lookalikes: bool) -> Vec<Message> {
     let mut warnings = Vec::new();
     let capacity = template.capacity();
     let ratio = capacity.fill_ratio(count);

@@ -62,11 +62,12 @@ impl SetSql for Postgres {
          SELECT $1, m FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(m, ord) ORDER BY ord \
          ON CONFLICT (set_name, member) DO NOTHING";
     const REMOVE: &'static str = "DELETE FROM set_members \
-         WHERE set_name = $1 AND member IN (SELECT jsonb_array_elements_text($2::jsonb))";
+         WHERE set_name = $1 AND member = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))";
 }
 
 impl CompanySql for Postgres {
     company_statements!(
+        "= ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))",
         "jsonb_array_elements_text($1::jsonb) AS t(value)",
         "jsonb_array_elements($1::jsonb) AS t(value)"
     );

@@ -1,8 +1,12 @@
 //! The flow store's statements on PostgreSQL: batches unpacked with `jsonb_to_recordset`.
+//!
+//! Reads by a list of ids compare with `= ANY (ARRAY(…))`, not `IN (SELECT …)`: once a prepared statement
+//! switches to its generic plan, PostgreSQL plans the `IN` form as a hash semi-join over a sequential scan of
+//! the whole table (it cannot see how many ids the JSON holds), while the array form keeps the index scan.
 
 use sqlx::Postgres;
 
-use crate::sql::flow::{FlowSql, instance_columns, task_columns};
+use crate::sql::flow::{FlowSql, instance_columns, task_columns, tree_cte};
 
 impl FlowSql for Postgres {
     const UPSERT_INSTANCES: &'static str = "INSERT INTO app_session AS s (id, category, flow_key, \
@@ -41,19 +45,20 @@ impl FlowSql for Postgres {
     const INSTANCES_IN: &'static str = concat!(
         "SELECT ",
         instance_columns!("::text"),
-        " FROM app_session WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id"
+        " FROM app_session WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) ORDER BY id"
     );
 
     const TASKS_OF_INSTANCES_IN: &'static str = concat!(
         "SELECT ",
         task_columns!(),
-        " FROM task_history WHERE sess_id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id"
+        " FROM task_history WHERE sess_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) ORDER BY id"
     );
 
-    const CHILDREN: &'static str = concat!(
+    const TREE: &'static str = concat!(
+        tree_cte!(),
         "SELECT ",
         instance_columns!("::text"),
-        " FROM app_session WHERE parent_id = $1 ORDER BY id"
+        " FROM app_session JOIN tree ON id = tid ORDER BY depth, id"
     );
 
     const OF_USER: &'static str = concat!(

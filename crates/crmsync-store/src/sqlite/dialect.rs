@@ -67,5 +67,9 @@ impl SetSql for Sqlite {
 }
 
 impl CompanySql for Sqlite {
-    company_statements!("json_each($1)", "json_each($1)");
+    company_statements!(
+        "IN (SELECT value FROM json_each($1))",
+        "json_each($1)",
+        "json_each($1)"
+    );
 }
