@@ -154,14 +154,11 @@ pub fn plan_users(
     let mut plan = UserPlan::default();
     let mut latest: BTreeMap<String, UserAttributes> = BTreeMap::new();
     for user in listed {
-        match latest.get(&user.username) {
-            Some(known) => {
-                plan.duplicates += 1;
-                if known.updated_at > user.updated_at {
-                    continue;
-                }
+        if let Some(known) = latest.get(&user.username) {
+            plan.duplicates += 1;
+            if known.updated_at > user.updated_at {
+                continue;
             }
-            None => {}
         }
         latest.insert(user.username.clone(), user);
     }
