@@ -1,6 +1,6 @@
 //! The generator's page in a real headless Chromium (Debian's `chromium` and `chromium-driver`), driven over
 //! WebDriver: the form filled by keyboard, the preview window, 10,000 codes generated through the step API with
-//! the progress bar at 100 %, the 403 of a viewer token as the page shows it, and the Russian page.
+//! the progress bar at 100 %, an unfinished run resumed from the run list, the 403 of a viewer token as the page shows it, and the Russian page.
 //! Without a browser the test fails and says what to install; it never skips.
 
 #![allow(clippy::expect_used, clippy::panic)]
@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use coupons::rights::{NamedToken, Role, Tokens};
-use crmsync_jobs::coupons::{CouponGenerator, StepBudget};
+use crmsync_domain::coupon::SettingsDraft;
+use crmsync_jobs::coupons::{CouponGenerator, StepBudget, plan};
 use crmsync_store::CouponStores;
 use secrecy::SecretString;
 use thirtyfour::prelude::*;
@@ -282,8 +283,7 @@ async fn exercise(
     let href = export.attr("href").await?.unwrap_or_default();
     assert!(href.ends_with("/export"), "{href}");
 
-    let runs = stores.processes.clone();
-    let latest = crmsync_jobs::coupons::CouponGenerator::new(runs, stores.coupons.clone())
+    let latest = CouponGenerator::new(stores.processes.clone(), stores.coupons.clone())
         .latest()
         .await
         .expect("the journal")
@@ -300,6 +300,38 @@ async fn exercise(
     })
     .await;
     assert!(row.contains("10000 of 10000 generated (100%)"), "{row}");
+
+    // An unfinished run in the list: Resume drives it to the end the same way.
+    let generator = CouponGenerator::new(stores.processes.clone(), stores.coupons.clone());
+    let draft = SettingsDraft {
+        template: Some("RES-####".to_owned()),
+        count: Some(2500),
+        discount_id: Some(7),
+        coupon_type: Some("one_order".to_owned()),
+        ..SettingsDraft::default()
+    };
+    let pending = generator
+        .start(&plan(draft).expect("valid settings"))
+        .await
+        .expect("a started run");
+    driver
+        .find(By::Id("refresh-button"))
+        .await?
+        .send_keys(Key::Enter)
+        .await?;
+    let resume = eventually("the Resume button of the unfinished run", || async {
+        let label = format!("button[aria-label='Resume {}']", pending.id);
+        driver.find(By::Css(label)).await.ok()
+    })
+    .await;
+    resume.send_keys(Key::Enter).await?;
+    eventually("the resumed run's report", || async {
+        let summary = text_of(driver, "report-summary").await;
+        (summary == "Finished: 2500 codes").then_some(())
+    })
+    .await;
+    let stored = stores.coupons.count_by_process(pending.id).await;
+    assert_eq!(stored.expect("the coupon count"), 2500);
 
     // A viewer token: Generate is refused, and the page says which role is missing.
     let token = driver.find(By::Id("token")).await?;

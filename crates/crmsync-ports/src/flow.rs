@@ -74,8 +74,14 @@ pub trait FlowStore: Send + Sync {
     /// Every task of the instances `instance_ids`, by id.
     async fn tasks_of(&self, instance_ids: &[String]) -> Result<Vec<TaskRecord>, StoreError>;
 
-    /// The sub-flows of `instance_id` (instances whose parent it is), by id.
-    async fn children(&self, instance_id: &str) -> Result<Vec<ProcessInstance>, StoreError>;
+    /// The instance `root` and its sub-flows, theirs and so on, `max_depth` levels below `root` at most:
+    /// `root` first, then level by level, by id within a level; empty when `root` is not stored. One read, so
+    /// tracing a flow costs the same few round trips however many sub-flows it has.
+    async fn flow_tree(
+        &self,
+        root: &str,
+        max_depth: usize,
+    ) -> Result<Vec<ProcessInstance>, StoreError>;
 
     /// Inserts or replaces `instances` and `tasks` together, in one transaction; returns the rows changed.
     async fn write_flows(

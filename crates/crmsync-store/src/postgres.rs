@@ -2,6 +2,7 @@
 //! organisation copy and AMONITION's sellers, company links and webhook inbox.
 
 mod attributes_sql;
+mod binary_copy;
 mod coupon_store;
 mod dialect;
 mod flow_sql;
@@ -9,6 +10,7 @@ mod inbox;
 mod org_store;
 mod seller_source;
 
+pub use binary_copy::{BinaryCopy, CopyValue};
 pub use coupon_store::{PgCouponStore, PgInsertStrategy};
 pub use inbox::PgWebhookInbox;
 pub use org_store::PgOrgStore;

@@ -107,6 +107,16 @@ async fn sqlite_coupon_store() {
 }
 
 #[tokio::test]
+async fn postgres_coupon_store_copy() {
+    let pool = pg_pool().await;
+    contract::coupon_store(
+        &postgres::PgProcessStore::new(pool.clone()),
+        &postgres::PgCouponStore::new(pool).with_strategy(postgres::PgInsertStrategy::Copy),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn postgres_coupon_store_unnest() {
     let pool = pg_pool().await;
     contract::coupon_store(

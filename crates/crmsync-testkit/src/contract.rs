@@ -12,7 +12,7 @@ mod set_store;
 
 pub use attribute_store::attribute_store;
 pub use audit_log::audit_log;
-pub use coupon_store::coupon_store;
+pub use coupon_store::{coupon_store, refused_chunk_writes_nothing};
 pub use flow_store::flow_store;
 pub use key_value::key_value_store;
 pub use lock_store::lock_store;

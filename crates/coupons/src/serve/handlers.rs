@@ -172,61 +172,54 @@ pub(super) async fn step(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let id = process_id(lang, &id)?;
-    require(
+    let report = on_run(
         &state,
         &caller,
         lang,
-        Role::Operator,
-        Some(("step", Some(id))),
+        &id,
+        ("step", Role::Operator),
+        async |id| {
+            let fields = Fields::parse(lang, &body, &["max_codes", "max_seconds"])?;
+            let mut budget = state.budget;
+            if let Some(codes) = fields.number("max_codes")? {
+                if !(1..=MAX_STEP_CODES).contains(&codes) {
+                    return Err(ApiError::bad_request(
+                        lang,
+                        "max_codes",
+                        "error-step-range",
+                        args!["max" => MAX_STEP_CODES],
+                    ));
+                }
+                budget.max_codes = Some(codes);
+            }
+            if let Some(seconds) = fields.number("max_seconds")? {
+                if !(1..=MAX_STEP_SECONDS).contains(&seconds) {
+                    return Err(ApiError::bad_request(
+                        lang,
+                        "max_seconds",
+                        "error-step-range",
+                        args!["max" => MAX_STEP_SECONDS],
+                    ));
+                }
+                budget.max_time = Some(Duration::from_secs(seconds));
+            }
+            state.generator.step(id, budget).await.map_err(job(lang))
+        },
     )
     .await?;
-    let stepped = async {
-        let fields = Fields::parse(lang, &body, &["max_codes", "max_seconds"])?;
-        let mut budget = state.budget;
-        if let Some(codes) = fields.number("max_codes")? {
-            if !(1..=MAX_STEP_CODES).contains(&codes) {
-                return Err(ApiError::bad_request(
-                    lang,
-                    "max_codes",
-                    "error-step-range",
-                    args!["max" => MAX_STEP_CODES],
-                ));
-            }
-            budget.max_codes = Some(codes);
-        }
-        if let Some(seconds) = fields.number("max_seconds")? {
-            if !(1..=MAX_STEP_SECONDS).contains(&seconds) {
-                return Err(ApiError::bad_request(
-                    lang,
-                    "max_seconds",
-                    "error-step-range",
-                    args!["max" => MAX_STEP_SECONDS],
-                ));
-            }
-            budget.max_time = Some(Duration::from_secs(seconds));
-        }
-        state.generator.step(id, budget).await.map_err(job(lang))
-    }
-    .await;
-    let report = audited(&state, &caller, "step", Some(id), stepped).await?;
     Ok(answer(lang, StatusCode::OK, &report))
 }
 
-/// A state-changing call on run `{id}` without a body: `action` needing `needed`.
-async fn on_run<F, Fut>(
+/// A state-changing call on run `{id}`: checks the id and the role `action` needs, does `work`, and audits the
+/// outcome (a refusal included) — the one place every such route goes through.
+async fn on_run<T>(
     state: &AppState,
     caller: &Caller,
     lang: Lang,
     raw_id: &str,
-    action: &str,
-    needed: Role,
-    work: F,
-) -> Result<Response, ApiError>
-where
-    F: FnOnce(ProcessId) -> Fut,
-    Fut: Future<Output = Result<Response, ApiError>>,
-{
+    (action, needed): (&str, Role),
+    work: impl AsyncFnOnce(ProcessId) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     let id = process_id(lang, raw_id)?;
     require(state, caller, lang, needed, Some((action, Some(id)))).await?;
     let outcome = work(id).await;
@@ -239,20 +232,12 @@ pub(super) async fn finish(
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let shared = Arc::clone(&state);
-    on_run(
-        &state,
-        &caller,
-        lang,
-        &id,
-        "finish",
-        Role::Operator,
-        |id| async move {
-            let report = shared.generator.finish(id).await.map_err(job(lang))?;
-            Ok(answer(lang, StatusCode::OK, &report))
-        },
-    )
-    .await
+    let action = ("finish", Role::Operator);
+    let report = on_run(&state, &caller, lang, &id, action, async |id| {
+        state.generator.finish(id).await.map_err(job(lang))
+    })
+    .await?;
+    Ok(answer(lang, StatusCode::OK, &report))
 }
 
 pub(super) async fn resume(
@@ -261,20 +246,12 @@ pub(super) async fn resume(
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let shared = Arc::clone(&state);
-    on_run(
-        &state,
-        &caller,
-        lang,
-        &id,
-        "resume",
-        Role::Operator,
-        |id| async move {
-            let report = shared.generator.reopen(id).await.map_err(job(lang))?;
-            Ok(answer(lang, StatusCode::OK, &report))
-        },
-    )
-    .await
+    let action = ("resume", Role::Operator);
+    let report = on_run(&state, &caller, lang, &id, action, async |id| {
+        state.generator.reopen(id).await.map_err(job(lang))
+    })
+    .await?;
+    Ok(answer(lang, StatusCode::OK, &report))
 }
 
 pub(super) async fn abort(
@@ -284,24 +261,12 @@ pub(super) async fn abort(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let reason = format!("aborted by token {}", caller.name);
-    let shared = Arc::clone(&state);
-    on_run(
-        &state,
-        &caller,
-        lang,
-        &id,
-        "abort",
-        Role::Admin,
-        |id| async move {
-            let report = shared
-                .generator
-                .abort(id, &reason)
-                .await
-                .map_err(job(lang))?;
-            Ok(answer(lang, StatusCode::OK, &report))
-        },
-    )
-    .await
+    let action = ("abort", Role::Admin);
+    let report = on_run(&state, &caller, lang, &id, action, async |id| {
+        state.generator.abort(id, &reason).await.map_err(job(lang))
+    })
+    .await?;
+    Ok(answer(lang, StatusCode::OK, &report))
 }
 
 pub(super) async fn delete_unused(
@@ -310,25 +275,14 @@ pub(super) async fn delete_unused(
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let shared = Arc::clone(&state);
-    on_run(
-        &state,
-        &caller,
-        lang,
-        &id,
-        "delete_unused",
-        Role::Admin,
-        |id| async move {
-            let deleted = shared
-                .generator
-                .delete_unused(id)
-                .await
-                .map_err(job(lang))?;
-            let message = i18n::tr(lang, "deleted", args!["deleted" => deleted, "id" => id]);
-            Ok(Json(json!({"id": id, "deleted": deleted, "message": message})).into_response())
-        },
-    )
-    .await
+    let action = ("delete_unused", Role::Admin);
+    let (id, deleted) = on_run(&state, &caller, lang, &id, action, async |id| {
+        let deleted = state.generator.delete_unused(id).await.map_err(job(lang))?;
+        Ok((id, deleted))
+    })
+    .await?;
+    let message = i18n::tr(lang, "deleted", args!["deleted" => deleted, "id" => id]);
+    Ok(Json(json!({"id": id, "deleted": deleted, "message": message})).into_response())
 }
 
 pub(super) async fn status(

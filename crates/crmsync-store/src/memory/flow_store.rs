@@ -77,19 +77,36 @@ impl FlowStore for MemoryFlowStore {
             .collect())
     }
 
-    async fn children(&self, instance_id: &str) -> Result<Vec<ProcessInstance>, StoreError> {
+    async fn flow_tree(
+        &self,
+        root: &str,
+        max_depth: usize,
+    ) -> Result<Vec<ProcessInstance>, StoreError> {
         let state = lock(&self.state);
-        Ok(state
-            .instances
-            .values()
-            .filter(|i| {
-                i.facts
-                    .parent
-                    .as_ref()
-                    .is_some_and(|p| p.instance_id == instance_id)
-            })
-            .cloned()
-            .collect())
+        let Some(first) = state.instances.get(root) else {
+            return Ok(Vec::new());
+        };
+        let mut tree = vec![first.clone()];
+        let mut level = vec![root.to_owned()];
+        for _ in 0..max_depth {
+            let mut next: Vec<&ProcessInstance> = state
+                .instances
+                .values()
+                .filter(|i| {
+                    i.facts
+                        .parent
+                        .as_ref()
+                        .is_some_and(|p| level.contains(&p.instance_id))
+                })
+                .collect();
+            if next.is_empty() {
+                break;
+            }
+            next.sort_by(|a, b| a.facts.id.cmp(&b.facts.id));
+            level = next.iter().map(|i| i.facts.id.clone()).collect();
+            tree.extend(next.into_iter().cloned());
+        }
+        Ok(tree)
     }
 
     async fn write_flows(

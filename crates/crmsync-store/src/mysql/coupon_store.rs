@@ -88,9 +88,16 @@ impl BitrixCouponStore {
         .execute(&mut *conn)
         .await
         .map_err(|e| sql_error(BACKEND, e))?;
+        let consecutive: i64 = sqlx::query_scalar(
+            "SELECT CAST(@@innodb_autoinc_lock_mode IN (0, 1) AND @@auto_increment_increment = 1 AS SIGNED)",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?;
+        let consecutive = consecutive == 1;
         let mut inserted = 0;
         for part in codes.chunks(CODES_PER_STATEMENT) {
-            inserted += insert_part(conn, part, process).await?;
+            inserted += insert_part(conn, part, process, consecutive).await?;
         }
         Ok(inserted)
     }
@@ -110,10 +117,13 @@ fn placeholders(n: usize) -> String {
     list
 }
 
+/// Inserts `codes` in one statement and links the inserted rows to `process`. `consecutive` says the server gives
+/// the rows of one multi-row insert a block of consecutive IDs (`innodb_autoinc_lock_mode` 0 or 1, increment 1).
 async fn insert_part(
     conn: &mut MySqlConnection,
     codes: &[String],
     process: Option<ProcessId>,
+    consecutive: bool,
 ) -> Result<u64, StoreError> {
     const ROW: &str = "(@crm_discount, @crm_active, @crm_from, @crm_to, ?, @crm_type, @crm_max, 0, @crm_user, \
                        @crm_description, @crm_at, @crm_by, @crm_at)";
@@ -140,18 +150,31 @@ async fn insert_part(
     let Some(process) = process.filter(|_| inserted > 0) else {
         return Ok(inserted);
     };
-    // The statement's rows have IDs from its first inserted one on; a code of this chunk at such an ID was
-    // inserted by this statement (another writer of the same code would have waited on its unique key).
     let first = result.last_insert_id();
-    let sql = format!(
-        "INSERT INTO crmsync_coupon_runs (coupon_id, process_id) SELECT ID, ? FROM b_sale_discount_coupon \
-         WHERE ID >= ? AND COUPON IN {}",
-        placeholders(codes.len())
-    );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(process.0).bind(first);
-    for code in codes {
-        query = query.bind(code);
-    }
+    let query = if consecutive && inserted == codes.len() as u64 {
+        // Every row went in, so the statement's block of IDs starts at the first one and holds them all; no
+        // other writer's row can be inside it.
+        sqlx::query(
+            "INSERT INTO crmsync_coupon_runs (coupon_id, process_id) SELECT ID, ? FROM b_sale_discount_coupon \
+             WHERE ID >= ? AND ID < ?",
+        )
+        .bind(process.0)
+        .bind(first)
+        .bind(first.saturating_add(inserted))
+    } else {
+        // The statement's rows have IDs from its first inserted one on; a code of this chunk at such an ID was
+        // inserted by this statement (another writer of the same code would have waited on its unique key).
+        let sql = format!(
+            "INSERT INTO crmsync_coupon_runs (coupon_id, process_id) SELECT ID, ? FROM b_sale_discount_coupon \
+             WHERE ID >= ? AND COUPON IN {}",
+            placeholders(codes.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(process.0).bind(first);
+        for code in codes {
+            query = query.bind(code);
+        }
+        query
+    };
     let linked = query
         .execute(&mut *conn)
         .await

@@ -6,7 +6,7 @@
 
 use sqlx::Postgres;
 
-use crate::sql::flow::{FlowSql, instance_columns, task_columns};
+use crate::sql::flow::{FlowSql, instance_columns, task_columns, tree_cte};
 
 impl FlowSql for Postgres {
     const UPSERT_INSTANCES: &'static str = "INSERT INTO app_session AS s (id, category, flow_key, \
@@ -54,10 +54,11 @@ impl FlowSql for Postgres {
         " FROM task_history WHERE sess_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) ORDER BY id"
     );
 
-    const CHILDREN: &'static str = concat!(
+    const TREE: &'static str = concat!(
+        tree_cte!(),
         "SELECT ",
         instance_columns!("::text"),
-        " FROM app_session WHERE parent_id = $1 ORDER BY id"
+        " FROM app_session JOIN tree ON id = tid ORDER BY depth, id"
     );
 
     const OF_USER: &'static str = concat!(

@@ -72,8 +72,8 @@ pub trait FlowSql: Dialect + Decodes<InstanceRow> + Decodes<TaskRow> + Decodes<C
     const INSTANCES_IN: &'static str;
     /// The tasks whose instance is in `$1`, by id.
     const TASKS_OF_INSTANCES_IN: &'static str;
-    /// The instances whose parent is `$1`, by id.
-    const CHILDREN: &'static str;
+    /// The instance `$1` and its descendants at most `$2` levels below it, by level and id.
+    const TREE: &'static str;
     /// The instances `$1` created or started as agent, newest first, at most `$2`.
     const OF_USER: &'static str;
     /// The row counts.
@@ -320,10 +320,15 @@ impl<DB: FlowSql> FlowStore for SqlFlowStore<DB> {
         rows.into_iter().map(task_from_row).collect()
     }
 
-    async fn children(&self, instance_id: &str) -> Result<Vec<ProcessInstance>, StoreError> {
+    async fn flow_tree(
+        &self,
+        root: &str,
+        max_depth: usize,
+    ) -> Result<Vec<ProcessInstance>, StoreError> {
         let mut conn = connection(&self.pool).await?;
-        let rows: Vec<InstanceRow> = Stmt::<DB>::new(DB::CHILDREN)
-            .bind(instance_id.to_owned())
+        let rows: Vec<InstanceRow> = Stmt::<DB>::new(DB::TREE)
+            .bind(root.to_owned())
+            .bind(i64::try_from(max_depth).unwrap_or(i64::MAX))
             .fetch_all(&mut *conn)
             .await?;
         rows.into_iter().map(instance_from_row).collect()
@@ -412,6 +417,17 @@ macro_rules! instance_columns {
     };
 }
 pub(crate) use instance_columns;
+
+/// `$1`'s tree as `tree(tid, depth)`: the instance `$1` at depth 0 and each sub-flow one level below its parent,
+/// down to depth `$2`. A parent cycle (which the platform never lists) ends at the depth limit.
+macro_rules! tree_cte {
+    () => {
+        "WITH RECURSIVE tree(tid, depth) AS (SELECT id, 0 FROM app_session WHERE id = $1 \
+         UNION ALL SELECT s.id, t.depth + 1 FROM app_session AS s JOIN tree AS t ON s.parent_id = t.tid \
+         WHERE t.depth < $2) "
+    };
+}
+pub(crate) use tree_cte;
 
 /// The column list of a `task_history` read.
 macro_rules! task_columns {

@@ -2,7 +2,7 @@
 
 use sqlx::Sqlite;
 
-use crate::sql::flow::{FlowSql, instance_columns, task_columns};
+use crate::sql::flow::{FlowSql, instance_columns, task_columns, tree_cte};
 
 /// `json_extract(value, '$.<field>')` of the current `json_each` row.
 macro_rules! field {
@@ -115,10 +115,11 @@ impl FlowSql for Sqlite {
         " FROM task_history WHERE sess_id IN (SELECT value FROM json_each($1)) ORDER BY id"
     );
 
-    const CHILDREN: &'static str = concat!(
+    const TREE: &'static str = concat!(
+        tree_cte!(),
         "SELECT ",
         instance_columns!(""),
-        " FROM app_session WHERE parent_id = $1 ORDER BY id"
+        " FROM app_session JOIN tree ON id = tid ORDER BY depth, id"
     );
 
     const OF_USER: &'static str = concat!(

@@ -81,6 +81,7 @@ async fn commit(
 pub async fn coupon_store(processes: &dyn ProcessStore, coupons: &dyn CouponStore) {
     a_chunk_and_its_progress_commit_together(processes, coupons).await;
     existing_codes_are_skipped_and_not_counted(processes, coupons).await;
+    large_chunks_skip_exactly_the_taken_codes(processes, coupons).await;
     stale_writers_write_nothing(processes, coupons).await;
     codes_are_case_sensitive_and_unicode(processes, coupons).await;
     listing_pages_in_insertion_order(processes, coupons).await;
@@ -159,6 +160,99 @@ async fn existing_codes_are_skipped_and_not_counted(
         coupons.find("N-2").await.unwrap().unwrap().process,
         Some(process.id())
     );
+}
+
+async fn large_chunks_skip_exactly_the_taken_codes(
+    processes: &dyn ProcessStore,
+    coupons: &dyn CouponStore,
+) {
+    let all: Vec<String> = (0..2000).map(|i| format!("L-{i:05}")).collect();
+    let taken = [all[7].clone(), all[500].clone(), all[1999].clone()];
+    assert_eq!(coupons.import(&fields(), &taken).await.unwrap(), 3);
+    let process = running(processes).await;
+    assert_eq!(
+        commit(coupons, &process, 0, &all[..1000]).await,
+        ChunkOutcome::Committed { inserted: 998 }
+    );
+    assert_eq!(
+        commit(coupons, &process, 1000, &all[1000..]).await,
+        ChunkOutcome::Committed { inserted: 999 }
+    );
+    let fresh: Vec<String> = (0..1000).map(|i| format!("M-{i:05}")).collect();
+    assert_eq!(
+        commit(coupons, &process, 2000, &fresh).await,
+        ChunkOutcome::Committed { inserted: 1000 },
+        "a chunk after one that met taken codes"
+    );
+    let stored = processes.get(process.id()).await.unwrap().unwrap();
+    assert_eq!(stored.processed(), 2997);
+    assert_eq!(stored.checkpoint(), Some(&checkpoint(3000)));
+    assert_eq!(coupons.count_by_process(process.id()).await.unwrap(), 2997);
+    for code in &taken {
+        assert_eq!(
+            coupons.find(code).await.unwrap().unwrap().process,
+            None,
+            "{code}"
+        );
+    }
+    for code in [&all[8], &all[1998], &fresh[999]] {
+        assert_eq!(
+            coupons.find(code).await.unwrap().unwrap().process,
+            Some(process.id()),
+            "{code}"
+        );
+    }
+}
+
+/// A chunk with `refused` fields, which the store's database rejects, fails and writes nothing — not its codes,
+/// not the journal's progress — even when it meets a code that already exists; the store then goes on as before.
+/// `processes` and `coupons` must share one empty database.
+pub async fn refused_chunk_writes_nothing(
+    processes: &dyn ProcessStore,
+    coupons: &dyn CouponStore,
+    refused: CouponFields,
+) {
+    let process = running(processes).await;
+    assert_eq!(
+        commit(coupons, &process, 0, &codes(&["R-1"])).await,
+        ChunkOutcome::Committed { inserted: 1 }
+    );
+    assert_eq!(
+        coupons
+            .import(&fields(), &codes(&["R-taken"]))
+            .await
+            .unwrap(),
+        1
+    );
+    for list in [codes(&["R-2", "R-3"]), codes(&["R-2", "R-taken", "R-3"])] {
+        let failed = coupons
+            .commit_chunk(&ChunkCommit {
+                process: process.id(),
+                attempts: process.attempts(),
+                expected_checkpoint: &checkpoint(1),
+                next_checkpoint: &checkpoint(1 + list.len() as u64),
+                fields: &refused,
+                codes: &list,
+                at: now(),
+            })
+            .await;
+        assert!(failed.is_err(), "{list:?}: {failed:?}");
+        let stored = processes.get(process.id()).await.unwrap().unwrap();
+        assert_eq!(stored.processed(), 1);
+        assert_eq!(stored.checkpoint(), Some(&checkpoint(1)));
+        for code in ["R-2", "R-3"] {
+            assert!(coupons.find(code).await.unwrap().is_none(), "{code}");
+        }
+        assert_eq!(
+            coupons.find("R-taken").await.unwrap().unwrap().process,
+            None
+        );
+    }
+    assert_eq!(
+        commit(coupons, &process, 1, &codes(&["R-2", "R-taken", "R-3"])).await,
+        ChunkOutcome::Committed { inserted: 2 }
+    );
+    assert_eq!(coupons.count_by_process(process.id()).await.unwrap(), 3);
 }
 
 async fn stale_writers_write_nothing(processes: &dyn ProcessStore, coupons: &dyn CouponStore) {

@@ -1,5 +1,5 @@
 //! What every `FlowStore` must do: instances and tasks read back as written (JSON form and participants
-//! included), upserts that count only changed rows, sub-flows by parent, a user's instances newest first.
+//! included), upserts that count only changed rows, a flow's tree of sub-flows level by level, a user's instances newest first.
 
 use crmsync_domain::flow::{
     Closure, InstanceFacts, InstanceStatus, Notice, ParentLink, ProcessInstance, TaskFacts,
@@ -100,8 +100,12 @@ pub async fn flow_store(store: &dyn FlowStore) {
         InstanceStatus::Terminated
     );
 
-    assert_eq!(store.children("i1").await.unwrap(), vec![child.clone()]);
-    assert!(store.children("i2").await.unwrap().is_empty());
+    assert_eq!(
+        store.flow_tree("i1", 16).await.unwrap(),
+        vec![first.clone(), child.clone()]
+    );
+    assert_eq!(store.flow_tree("i1", 0).await.unwrap(), vec![first.clone()]);
+    assert!(store.flow_tree("nope", 16).await.unwrap().is_empty());
 
     let alices: Vec<String> = store
         .instances_of_user("alice", 10)
@@ -127,6 +131,44 @@ pub async fn flow_store(store: &dyn FlowStore) {
             tasks_pending: 1,
             notices_ignored: 1,
         }
+    );
+    trees(store, &first, &child).await;
+}
+
+/// `flow_tree` reads a root and its sub-flows level by level, by id within a level, down to the depth asked.
+async fn trees(store: &dyn FlowStore, root: &ProcessInstance, child: &ProcessInstance) {
+    let under = |id: &str, parent: &str| {
+        let mut sub = instance(id, "erin", None, 160);
+        sub.facts.parent = Some(ParentLink {
+            instance_id: parent.into(),
+            node_id: "procure".into(),
+        });
+        sub
+    };
+    let grandchild = under("i4", "i3");
+    let sibling = under("i5", "i1");
+    store
+        .write_flows(&[grandchild.clone(), sibling.clone()], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.flow_tree("i1", 16).await.unwrap(),
+        vec![
+            root.clone(),
+            child.clone(),
+            sibling.clone(),
+            grandchild.clone()
+        ]
+    );
+    assert_eq!(
+        store.flow_tree("i1", 1).await.unwrap(),
+        vec![root.clone(), child.clone(), sibling],
+        "one level below the root"
+    );
+    assert_eq!(
+        store.flow_tree("i3", 16).await.unwrap(),
+        vec![child.clone(), grandchild],
+        "a sub-flow is a root of its own tree"
     );
 }
 

@@ -1,98 +1,75 @@
 //! Where a stored flow stands: [`trace_instance`] reads an instance, its tasks and its sub-flows (and theirs)
 //! from the local copy and traces them with the pure [`crmsync_domain::flow::trace`].
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
-use crmsync_domain::flow::{FlowTree, Trace, trace};
+use crmsync_domain::flow::{FlowTree, ProcessInstance, TaskRecord, Trace, trace};
 use crmsync_ports::{FlowStore, StoreError};
 
 /// How deep sub-flows are followed (a sub-flow of a sub-flow of ...); deeper ones are left out.
 pub const MAX_SUB_FLOW_DEPTH: usize = 16;
 
 /// Reads `instance_id` with its tasks and sub-flows and traces it; `None` when the local copy has no such
-/// instance. Sub-flows are followed [`MAX_SUB_FLOW_DEPTH`] levels deep, each instance once.
+/// instance. Sub-flows are followed [`MAX_SUB_FLOW_DEPTH`] levels deep, each instance once. Two reads whatever
+/// the flow's shape: the instance tree, then the tasks of all its instances.
 pub async fn trace_instance(
     store: &dyn FlowStore,
     instance_id: &str,
 ) -> Result<Option<Trace>, StoreError> {
-    let mut seen = BTreeSet::new();
-    Ok(load(store, instance_id, 0, &mut seen)
-        .await?
-        .map(|tree| trace(&tree)))
+    let instances = store.flow_tree(instance_id, MAX_SUB_FLOW_DEPTH).await?;
+    if instances.is_empty() {
+        return Ok(None);
+    }
+    let ids: Vec<String> = instances.iter().map(|i| i.facts.id.clone()).collect();
+    let tasks = store.tasks_of(&ids).await?;
+    Ok(assemble(instances, tasks).map(|tree| trace(&tree)))
 }
 
-/// The tree of `instance_id`, read level by level (no recursion across `await`s).
-async fn load(
-    store: &dyn FlowStore,
-    instance_id: &str,
-    depth: usize,
-    seen: &mut BTreeSet<String>,
-) -> Result<Option<FlowTree>, StoreError> {
-    let Some(root) = store
-        .instances(&[instance_id.to_owned()])
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return Ok(None);
-    };
-    seen.insert(root.facts.id.clone());
-    // Each level: (instance, index of its parent in `nodes`).
-    let mut nodes: Vec<(FlowTree, Option<usize>)> = vec![(
-        FlowTree {
-            instance: root,
-            tasks: Vec::new(),
-            children: Vec::new(),
-        },
-        None,
-    )];
-    let mut level: Vec<usize> = vec![0];
-    let mut current_depth = depth;
-    while !level.is_empty() {
-        let ids: Vec<String> = level
-            .iter()
-            .map(|&i| nodes[i].0.instance.facts.id.clone())
-            .collect();
-        let tasks = store.tasks_of(&ids).await?;
-        for task in tasks {
-            if let Some(&index) = level
-                .iter()
-                .find(|&&i| nodes[i].0.instance.facts.id == task.facts.instance_id)
+/// The tree of the first of `instances` (root first, every other one after its parent), with `tasks` hung on
+/// their instances. An instance listed twice (a parent cycle) is kept once, under its first parent.
+fn assemble(instances: Vec<ProcessInstance>, tasks: Vec<TaskRecord>) -> Option<FlowTree> {
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(instances.len());
+    // Each node with the index of its parent; parents always come before their children.
+    let mut nodes: Vec<(FlowTree, Option<usize>)> = Vec::with_capacity(instances.len());
+    for instance in instances {
+        if index.contains_key(&instance.facts.id) {
+            continue;
+        }
+        let parent = if nodes.is_empty() {
+            None
+        } else {
+            match instance
+                .facts
+                .parent
+                .as_ref()
+                .and_then(|p| index.get(&p.instance_id))
             {
-                nodes[index].0.tasks.push(task);
+                Some(&parent) => Some(parent),
+                None => continue,
             }
-        }
-        if current_depth >= MAX_SUB_FLOW_DEPTH {
-            break;
-        }
-        let mut next = Vec::new();
-        for &parent in &level {
-            let parent_id = nodes[parent].0.instance.facts.id.clone();
-            for child in store.children(&parent_id).await? {
-                if seen.insert(child.facts.id.clone()) {
-                    nodes.push((
-                        FlowTree {
-                            instance: child,
-                            tasks: Vec::new(),
-                            children: Vec::new(),
-                        },
-                        Some(parent),
-                    ));
-                    next.push(nodes.len() - 1);
-                }
-            }
-        }
-        level = next;
-        current_depth += 1;
-    }
-    // Attach children to parents, deepest first (children always come after their parent).
-    while nodes.len() > 1 {
-        let Some((tree, Some(parent))) = nodes.pop() else {
-            break;
         };
+        index.insert(instance.facts.id.clone(), nodes.len());
+        nodes.push((
+            FlowTree {
+                instance,
+                tasks: Vec::new(),
+                children: Vec::new(),
+            },
+            parent,
+        ));
+    }
+    for task in tasks {
+        if let Some(&at) = index.get(&task.facts.instance_id) {
+            nodes[at].0.tasks.push(task);
+        }
+    }
+    // Attach children to parents, last first (children always come after their parent).
+    while nodes.len() > 1 {
+        let (tree, parent) = nodes.pop()?;
+        let parent = parent?;
         nodes[parent].0.children.insert(0, tree);
     }
-    Ok(nodes.pop().map(|(tree, _)| tree))
+    nodes.pop().map(|(tree, _)| tree)
 }
 
 #[cfg(test)]
