@@ -85,7 +85,7 @@ const STEPS: &[Step] = &[
         args: &["--sandbox"],
     },
     Step {
-        title: "Officeflow sync: a generated organisation (500 users, 2 platforms) and 300 office and 300 out-of-school flows (the latter from a source of their own) into an empty SQLite copy",
+        title: "Officeflow sync: a generated organisation (500 users with identity attributes, 2 platforms) and 300 office and 300 out-of-school flows (the latter from a source of their own) into an empty SQLite copy",
         program: &["--package", "officeflow-sync", "--bin", "officeflow-sync"],
         args: &["--sandbox", "--fresh", "-q"],
     },

@@ -49,6 +49,7 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
             locks: Arc::new(locks),
             settings: JobSettings::default(),
             flows: None,
+            attributes: None,
             track: TrackOptions::default(),
             shutdown: Shutdown::never(),
             progress: None,

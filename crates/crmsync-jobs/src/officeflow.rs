@@ -20,6 +20,7 @@
 //! killed half-way leaves its watermark where it was, so the next run reads the same changes again and
 //! converges.
 
+pub mod attributes;
 pub mod departments;
 mod fetch;
 mod job;
@@ -32,6 +33,10 @@ mod scope;
 mod sync;
 pub mod tags;
 
+pub use attributes::{
+    AttributeDeps, AttributeStat, IdentityStat, MARK_ATTRIBUTES_REGISTRY, MARK_USERS_ATTRIBUTES,
+    attribute_stats,
+};
 pub use departments::{DepartmentRule, DepartmentRules, RuleAction, RuleEffect, RuleError};
 pub use job::{
     JobSettings, MARK_OPENIDS_PREFIX, MARK_TAGS_STATIC, MARK_TAGS_TREE, MARK_USERS_POSITIONS,

@@ -1,5 +1,6 @@
 //! Client of the Officeflow office platform: [`OfficeflowClient`] implements the
-//! [`OrgSource`](crmsync_ports::OrgSource) and [`FlowSource`](crmsync_ports::FlowSource) ports over reqwest.
+//! [`OrgSource`](crmsync_ports::OrgSource), [`FlowSource`](crmsync_ports::FlowSource) and
+//! [`AttributeSource`](crmsync_ports::AttributeSource) ports over reqwest.
 //!
 //! The wire contract is `docs/officeflow-api.md`. The client
 //!
@@ -11,6 +12,7 @@
 //! - never retries configuration errors (bad secret `40001`, missing permission `48002`, untrusted IP `60020`);
 //! - keeps secrets out of URLs, logs and error messages (the token travels in the `Authorization` header).
 
+mod attributes;
 mod client;
 mod config;
 mod error;

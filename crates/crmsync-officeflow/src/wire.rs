@@ -65,7 +65,7 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
-fn cursor(next: Option<String>) -> Option<String> {
+pub(crate) fn cursor(next: Option<String>) -> Option<String> {
     next.filter(|c| !c.is_empty())
 }
 
@@ -138,7 +138,7 @@ struct WireSeat {
 }
 
 /// The WeCom status codes: 1 active, 2 disabled, 4 not activated, 5 left; anything else counts as disabled.
-fn status(code: i64) -> UserStatus {
+pub(crate) fn status(code: i64) -> UserStatus {
     match code {
         1 => UserStatus::Active,
         5 => UserStatus::Deleted,

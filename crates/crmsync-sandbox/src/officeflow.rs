@@ -14,6 +14,7 @@
 mod faults;
 mod flow_routes;
 mod flows;
+mod identity_routes;
 mod org;
 mod rng;
 mod server;

@@ -14,7 +14,7 @@ pub(crate) struct Cli {
     /// Full reconciliation: read and compare everything instead of what changed since the last run.
     #[arg(long)]
     pub(crate) all: bool,
-    /// Only these parts (comma-separated: departments, positions, tags, openids, processes); default: the parts
+    /// Only these parts (comma-separated: departments, positions, tags, openids, attributes, processes); default: the parts
     /// enabled in the configuration.
     #[arg(long, value_name = "LIST")]
     pub(crate) parts: Option<String>,

@@ -69,6 +69,7 @@ fn parts(cli: &Cli, settings: &Settings) -> Result<Vec<Part>, Failure> {
                 Part::Positions => settings.parts.positions,
                 Part::Tags => settings.parts.tags,
                 Part::Openids => settings.parts.openids,
+                Part::Attributes => settings.parts.attributes,
                 Part::Processes => settings.parts.processes,
             })
             .collect(),
@@ -184,6 +185,13 @@ async fn async_run(cli: &Cli, settings: &Settings, parts: Vec<Part>) -> Result<(
             )
             .await
             .map_err(|e| Failure::job(format!("stats: {e}")))?;
+            let stats = match &deps.attributes {
+                Some(attributes) => stats
+                    .with_attributes(attributes.store.as_ref())
+                    .await
+                    .map_err(|e| Failure::job(format!("stats: {e}")))?,
+                None => stats,
+            };
             let view = output::StatsView {
                 stats: &stats,
                 data_sources: &wired.sources,

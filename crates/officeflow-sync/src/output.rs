@@ -218,5 +218,30 @@ pub(crate) fn stats(view: &StatsView<'_>) -> String {
             f.instances, f.instances_running, f.tasks, f.tasks_pending, f.notices_ignored
         );
     }
+    if let Some(identities) = &stats.attributes {
+        let _ = writeln!(out, "  attributes of {} identities:", identities.len());
+        for identity in identities {
+            let fields = identity
+                .attributes
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} ({}{}{}) {}",
+                        a.key,
+                        a.kind,
+                        if a.required { ", required" } else { "" },
+                        if a.listed { "" } else { ", no longer listed" },
+                        a.users
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                out,
+                "    {}: {} users — {fields}",
+                identity.identity, identity.users
+            );
+        }
+    }
     out
 }

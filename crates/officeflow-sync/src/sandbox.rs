@@ -67,6 +67,7 @@ mod with_emulator {
         let mut org = Org::generate(&spec);
         if settings.sandbox.mutations > 0 {
             org.mutate(settings.sandbox.seed + 1, settings.sandbox.mutations);
+            org.mutate_attributes(settings.sandbox.seed + 1, settings.sandbox.mutations);
         }
         org
     }

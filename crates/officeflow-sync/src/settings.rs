@@ -148,6 +148,8 @@ pub(crate) struct PartsSection {
     pub(crate) tags: bool,
     /// Sync user OpenIDs.
     pub(crate) openids: bool,
+    /// Sync the identities' attribute definitions and users' attribute values.
+    pub(crate) attributes: bool,
     /// Sync process instances and their task history.
     pub(crate) processes: bool,
 }
@@ -159,6 +161,7 @@ impl Default for PartsSection {
             positions: true,
             tags: true,
             openids: true,
+            attributes: true,
             processes: true,
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crmsync_cli::backends::{self, BackendError};
 use crmsync_cli::exit::Failure;
 use crmsync_jobs::officeflow::{
-    FlowCategory, FlowDeps, JobSettings, LockSettings, ProgressFactory, SyncDeps,
+    AttributeDeps, FlowCategory, FlowDeps, JobSettings, LockSettings, ProgressFactory, SyncDeps,
 };
 use crmsync_jobs::shutdown::Shutdown;
 use crmsync_jobs::sweeper::RetryPolicy;
@@ -172,6 +172,10 @@ pub(crate) async fn wire(
         });
     }
     let deps = SyncDeps {
+        attributes: Some(AttributeDeps {
+            source: client.clone(),
+            store: database.attributes(),
+        }),
         source: client,
         flows: Some(FlowDeps {
             store: database.flows(),

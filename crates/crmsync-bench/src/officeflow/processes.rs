@@ -94,6 +94,7 @@ pub(crate) fn run(report: &mut Report) -> anyhow::Result<()> {
                     namespace: None,
                 }],
             }),
+            attributes: None,
             track: TrackOptions::default(),
             shutdown: Shutdown::never(),
             progress: None,

@@ -3,8 +3,10 @@
 use std::future::Future;
 
 use crmsync_domain::flow::{EngineEvent, ProcessInstance, TaskRecord};
-use crmsync_domain::org::{Department, OrgUser, RemotePosition, RemoteTag, UserOpenIds};
-use crmsync_ports::{FlowSource, OrgPage, OrgSource, SourceError};
+use crmsync_domain::org::{
+    Department, OrgUser, RemotePosition, RemoteTag, UserAttributes, UserOpenIds,
+};
+use crmsync_ports::{AttributeSource, FlowSource, OrgPage, OrgSource, SourceError};
 
 /// Every page of a listing; a cursor that does not advance is a protocol error, not an endless loop.
 async fn all<T, F, Fut>(endpoint: &str, mut next: F) -> Result<Vec<T>, SourceError>
@@ -39,6 +41,13 @@ pub(crate) async fn users(
     since: Option<i64>,
 ) -> Result<Vec<OrgUser>, SourceError> {
     all("user/list", |cursor| source.users(since, cursor)).await
+}
+
+pub(crate) async fn user_attributes(
+    source: &dyn AttributeSource,
+    since: Option<i64>,
+) -> Result<Vec<UserAttributes>, SourceError> {
+    all("user/list", |cursor| source.user_attributes(since, cursor)).await
 }
 
 pub(crate) async fn positions(source: &dyn OrgSource) -> Result<Vec<RemotePosition>, SourceError> {

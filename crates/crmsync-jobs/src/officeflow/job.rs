@@ -9,6 +9,7 @@ use crmsync_ports::{OrgSource, OrgStore, Progress, SourceError, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
+use super::attributes::AttributeDeps;
 use super::departments::{DepartmentError, DepartmentRules, RuleEffect, RuleError};
 use super::part::{Part, SyncMode};
 use super::processes::FlowDeps;
@@ -93,6 +94,7 @@ pub struct OfficeflowJob {
     store: Arc<dyn OrgStore>,
     settings: JobSettings,
     flows: Option<FlowDeps>,
+    attributes: Option<AttributeDeps>,
     users: Mutex<HashMap<Option<i64>, Arc<Vec<OrgUser>>>>,
 }
 
@@ -141,6 +143,7 @@ impl OfficeflowJob {
             store,
             settings,
             flows: None,
+            attributes: None,
             users: Mutex::new(HashMap::new()),
         }
     }
@@ -150,6 +153,18 @@ impl OfficeflowJob {
     pub fn with_flows(mut self, flows: Option<FlowDeps>) -> Self {
         self.flows = flows;
         self
+    }
+
+    /// The same job, also syncing identity attributes through `attributes`.
+    #[must_use]
+    pub fn with_attributes(mut self, attributes: Option<AttributeDeps>) -> Self {
+        self.attributes = attributes;
+        self
+    }
+
+    /// The attribute source and store, when configured.
+    pub fn attribute_deps(&self) -> Option<&AttributeDeps> {
+        self.attributes.as_ref()
     }
 
     /// The flow categories and store, when configured.
@@ -186,6 +201,10 @@ impl OfficeflowJob {
             Part::Positions => self.positions(&mut report, mode, dry_run, progress).await?,
             Part::Tags => self.tags(&mut report, mode, dry_run, progress).await?,
             Part::Openids => self.openids(&mut report, mode, dry_run, progress).await?,
+            Part::Attributes => {
+                self.attributes(&mut report, mode, dry_run, progress)
+                    .await?
+            }
             Part::Processes => self.processes(&mut report, mode, dry_run, progress).await?,
         }
         Ok(report)

@@ -18,17 +18,20 @@ pub enum Part {
     Tags,
     /// Users' OpenIDs per platform.
     Openids,
+    /// The identities' attribute definitions and users' attribute values.
+    Attributes,
     /// Process instances and their task history, per configured flow category.
     Processes,
 }
 
 impl Part {
     /// Every part, in the order a run takes them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Departments,
         Self::Positions,
         Self::Tags,
         Self::Openids,
+        Self::Attributes,
         Self::Processes,
     ];
 
@@ -39,6 +42,7 @@ impl Part {
             Self::Positions => "positions",
             Self::Tags => "tags",
             Self::Openids => "openids",
+            Self::Attributes => "attributes",
             Self::Processes => "processes",
         }
     }
@@ -65,7 +69,7 @@ impl fmt::Display for Part {
 
 /// A name that is not a part.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown part {0:?}: use departments, positions, tags, openids or processes")]
+#[error("unknown part {0:?}: use departments, positions, tags, openids, attributes or processes")]
 pub struct UnknownPart(pub String);
 
 impl FromStr for Part {

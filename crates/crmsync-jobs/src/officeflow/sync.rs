@@ -8,11 +8,12 @@ use async_trait::async_trait;
 use chrono::Utc;
 use crmsync_domain::{NewProcess, ProcessId, ProcessStatus};
 use crmsync_ports::{
-    FlowCounts, FlowStore, LockStore, NoProgress, OrgCounts, OrgSource, OrgStore, ProcessFilter,
-    ProcessStore, Progress, StoreError,
+    AttributeStore, FlowCounts, FlowStore, LockStore, NoProgress, OrgCounts, OrgSource, OrgStore,
+    ProcessFilter, ProcessStore, Progress, StoreError,
 };
 use serde::Serialize;
 
+use super::attributes::{AttributeDeps, IdentityStat, attribute_stats};
 use super::job::{JobSettings, OfficeflowJob, PartSettings};
 use super::part::{Part, SyncMode};
 use super::processes::FlowDeps;
@@ -81,6 +82,8 @@ pub struct SyncDeps {
     pub settings: JobSettings,
     /// The flow store and categories of the processes part; `None`: the part has nothing to read.
     pub flows: Option<FlowDeps>,
+    /// The attribute source and store of the attributes part; `None`: the part has nothing to read.
+    pub attributes: Option<AttributeDeps>,
     /// Heartbeat and staleness of journal entries.
     pub track: TrackOptions,
     /// Fires on SIGTERM/SIGINT.
@@ -101,15 +104,22 @@ impl std::fmt::Debug for SyncDeps {
 impl SyncDeps {
     /// The job; with the fence of the lease the run holds, every write to the local copy carries it.
     fn job(&self, fence: Option<u64>) -> Arc<OfficeflowJob> {
-        let (store, flows) = match fence {
+        let (store, flows, attributes) = match fence {
             Some(fence) => (
                 self.store.fenced(fence),
                 self.flows.as_ref().map(|flows| flows.fenced(fence)),
+                self.attributes.as_ref().map(|a| a.fenced(fence)),
             ),
-            None => (self.store.clone(), self.flows.clone()),
+            None => (
+                self.store.clone(),
+                self.flows.clone(),
+                self.attributes.clone(),
+            ),
         };
         Arc::new(
-            OfficeflowJob::new(self.source.clone(), store, self.settings.clone()).with_flows(flows),
+            OfficeflowJob::new(self.source.clone(), store, self.settings.clone())
+                .with_flows(flows)
+                .with_attributes(attributes),
         )
     }
 
@@ -430,6 +440,17 @@ pub struct OfficeflowStats {
     pub counts: OrgCounts,
     /// Rows of the flow tables (`app_session`, `task_history`), when the processes part is wired.
     pub flows: Option<FlowCounts>,
+    /// The attribute registry per identity and how many users carry each attribute, when the attributes part
+    /// is wired (see [`OfficeflowStats::with_attributes`]).
+    pub attributes: Option<Vec<IdentityStat>>,
+}
+
+impl OfficeflowStats {
+    /// The same statistics, with the attribute registry of `store` and its usage.
+    pub async fn with_attributes(mut self, store: &dyn AttributeStore) -> Result<Self, StoreError> {
+        self.attributes = Some(attribute_stats(store).await?);
+        Ok(self)
+    }
 }
 
 /// Summarises the newest `window` journal entries of the officeflow parts and counts the local copy.
@@ -452,5 +473,6 @@ pub async fn officeflow_stats(
         parts,
         counts: store.counts().await?,
         flows,
+        attributes: None,
     })
 }

@@ -304,6 +304,7 @@ impl World {
                 stale_after: Duration::from_secs(60),
             },
             flows: None,
+            attributes: None,
             shutdown,
             progress: None,
         }

@@ -1,8 +1,11 @@
 //! The emulated organisation: departments, positions, users, tag groups, tags and per-platform OpenIDs, with
 //! change times, generated from a seed and changed between runs through [`Org`] methods.
 
+mod identities;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use self::identities::{FieldRec, ProfileRec};
 use super::rng::Rng;
 
 /// What to generate.
@@ -20,11 +23,14 @@ pub struct OrgSpec {
     pub openid_conflicts: usize,
     /// Whether one dynamic tag has the same name as a static one (a conflict the sync must report).
     pub tag_name_conflict: bool,
+    /// Users whose attributes carry one invalid value (the sync must report them and not store the values).
+    pub invalid_attributes: usize,
 }
 
 impl OrgSpec {
     /// `users` users on `wecom` and `dingtalk`, seed 4, 24 tags, one OpenID conflict per 20 000 users (at least
-    /// one), one static/dynamic tag-name conflict.
+    /// one), one static/dynamic tag-name conflict, one user with an invalid attribute value per 200 users (at
+    /// least one).
     pub fn new(users: usize) -> Self {
         Self {
             users,
@@ -33,6 +39,7 @@ impl OrgSpec {
             tags: 24,
             openid_conflicts: 1 + users / 20_000,
             tag_name_conflict: true,
+            invalid_attributes: 1 + users / 200,
         }
     }
 }
@@ -103,6 +110,12 @@ pub struct Org {
     pub(crate) groups: BTreeMap<String, String>,
     pub(crate) tags: BTreeMap<String, TagRec>,
     pub(crate) openids: BTreeMap<String, PlatformIds>,
+    /// Identity → its attribute fields.
+    pub(crate) identities: BTreeMap<String, Vec<FieldRec>>,
+    /// Username → identity and attribute values.
+    pub(crate) profiles: HashMap<String, ProfileRec>,
+    /// Users generated with an invalid attribute value.
+    invalid: BTreeSet<String>,
 }
 
 /// The first change time: 2025-11-13T00:00:00Z in milliseconds.
@@ -145,12 +158,16 @@ impl Org {
                 .iter()
                 .map(|p| (p.clone(), PlatformIds::default()))
                 .collect(),
+            identities: BTreeMap::new(),
+            profiles: HashMap::with_capacity(spec.users),
+            invalid: BTreeSet::new(),
         };
         org.generate_departments((spec.users / 40).clamp(4, 30_000));
         org.generate_positions((spec.users / 250).clamp(6, 400));
         org.generate_users(spec.users);
         org.generate_tags(spec);
         org.generate_openids(spec.openid_conflicts);
+        org.generate_identities(spec.seed, spec.invalid_attributes);
         org
     }
 

@@ -61,7 +61,7 @@ impl Default for EmulatorConfig {
 
 /// What every handler shares.
 pub(super) struct Shared {
-    org: Mutex<Org>,
+    pub(super) org: Mutex<Org>,
     pub(super) flows: Mutex<Flows>,
     config: EmulatorConfig,
     latency_ms: AtomicU64,
@@ -230,6 +230,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/platform/list", get(platforms))
         .route("/api/v1/openid/list", get(openids))
         .merge(super::flow_routes::routes())
+        .merge(super::identity_routes::routes())
         .with_state(shared)
 }
 
@@ -274,7 +275,7 @@ pub(super) fn error(errcode: i64) -> Response {
 
 /// Latency, faults and (for every endpoint but `token`) the bearer token; the rate limit is the shared
 /// [`RateLimiter`] in front of every route.
-async fn admit(
+pub(super) async fn admit(
     shared: &Shared,
     endpoint: &str,
     headers: Option<&HeaderMap>,
@@ -491,6 +492,10 @@ struct UserOut<'a> {
     department: &'a [String],
     positions: Vec<SeatOut<'a>>,
     status: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attributes: Option<&'a serde_json::Map<String, serde_json::Value>>,
     updated_at: i64,
 }
 
@@ -534,6 +539,7 @@ async fn users(
             }
             break;
         }
+        let profile = org.profiles.get(name.as_str());
         items.push(UserOut {
             userid: name,
             department: &user.departments,
@@ -546,6 +552,8 @@ async fn users(
                 })
                 .collect(),
             status: user.status,
+            identity: profile.map(|p| p.identity.as_str()),
+            attributes: profile.map(|p| &p.attributes),
             updated_at: user.updated_at,
         });
     }

@@ -145,3 +145,39 @@ fn the_outing_category_runs_the_out_of_school_flows() {
     assert_eq!(keys, ["escort", "outing"].into_iter().collect());
     assert_eq!(flows.instance_count("office"), 0);
 }
+
+#[test]
+fn users_carry_identities_with_their_own_fields_and_a_few_invalid_values() {
+    let org = Org::generate(&OrgSpec::new(1_000));
+    assert_eq!(org.identity_names(), ["staff", "student", "teacher"]);
+    assert_eq!(org.users_with_identity(), 1_000);
+    let students = org.users_of_identity("student").len();
+    let teachers = org.users_of_identity("teacher").len();
+    let staff = org.users_of_identity("staff").len();
+    assert_eq!((students, teachers, staff), (700, 200, 100));
+    let keys = |identity: &str| -> Vec<String> {
+        org.identities[identity]
+            .iter()
+            .map(|f| f.key.clone())
+            .collect()
+    };
+    assert_eq!(keys("student"), ["grade", "class", "boarder", "enrolled"]);
+    assert_eq!(keys("teacher"), ["subject", "title", "hired"]);
+    let invalid = org.invalid_attribute_users();
+    assert_eq!(invalid.len(), 6);
+    assert_eq!(
+        Org::generate(&OrgSpec::new(1_000)).invalid_attribute_users(),
+        invalid
+    );
+
+    let mut changed = org.clone();
+    let student = &changed.users_of_identity("student")[0];
+    let student = student.clone();
+    changed.set_attribute(&student, "grade", serde_json::json!(12));
+    assert_eq!(changed.profiles[&student].attributes["grade"], 12);
+    changed.mutate_attributes(3, 2);
+    assert_eq!(
+        keys("student").len() + 2,
+        changed.identities["student"].len()
+    );
+}

@@ -58,7 +58,7 @@ impl FlowSql for Postgres {
         tree_cte!(),
         "SELECT ",
         instance_columns!("::text"),
-        " FROM app_session JOIN tree ON id = tid ORDER BY depth, id"
+        " FROM tree ORDER BY depth, id"
     );
 
     const OF_USER: &'static str = concat!(

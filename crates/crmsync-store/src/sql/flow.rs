@@ -418,12 +418,14 @@ macro_rules! instance_columns {
 }
 pub(crate) use instance_columns;
 
-/// `$1`'s tree as `tree(tid, depth)`: the instance `$1` at depth 0 and each sub-flow one level below its parent,
-/// down to depth `$2`. A parent cycle (which the platform never lists) ends at the depth limit.
+/// `$1`'s tree as `tree`: the `app_session` rows of the instance `$1` at `depth` 0 and of each sub-flow one level
+/// below its parent, down to depth `$2`. The rows are carried whole, not joined back to `app_session` by id:
+/// PostgreSQL's generic plan of that join hashes the whole table. A parent cycle (which the platform never
+/// lists) ends at the depth limit.
 macro_rules! tree_cte {
     () => {
-        "WITH RECURSIVE tree(tid, depth) AS (SELECT id, 0 FROM app_session WHERE id = $1 \
-         UNION ALL SELECT s.id, t.depth + 1 FROM app_session AS s JOIN tree AS t ON s.parent_id = t.tid \
+        "WITH RECURSIVE tree AS (SELECT a.*, 0 AS depth FROM app_session AS a WHERE a.id = $1 \
+         UNION ALL SELECT s.*, t.depth + 1 FROM app_session AS s JOIN tree AS t ON s.parent_id = t.id \
          WHERE t.depth < $2) "
     };
 }

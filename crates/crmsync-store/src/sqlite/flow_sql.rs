@@ -119,7 +119,7 @@ impl FlowSql for Sqlite {
         tree_cte!(),
         "SELECT ",
         instance_columns!(""),
-        " FROM app_session JOIN tree ON id = tid ORDER BY depth, id"
+        " FROM tree ORDER BY depth, id"
     );
 
     const OF_USER: &'static str = concat!(
