@@ -25,6 +25,14 @@ fn block_on<T>(future: impl Future<Output = T>) -> T {
     runtime().block_on(future)
 }
 
+/// Every coupon a run linked, as `r (coupon_id, process_id)`: per-coupon rows and ID ranges.
+macro_rules! linked {
+    () => {
+        "(SELECT coupon_id, process_id FROM crmsync_coupon_runs UNION ALL SELECT c.ID, g.process_id \
+         FROM crmsync_coupon_run_ranges g JOIN b_sale_discount_coupon c ON c.ID BETWEEN g.first_id AND g.last_id) r"
+    };
+}
+
 fn scalar(db: &TestMySql, sql: &'static str) -> i64 {
     block_on(sqlx::query_scalar::<_, i64>(sql).fetch_one(&db.pool)).unwrap()
 }
@@ -99,7 +107,7 @@ fn bitrix_target_survives_kill_9_and_skips_the_shops_codes() {
         "the shop's codes were met: {done}"
     );
 
-    let linked = scalar(&db, "SELECT COUNT(*) FROM crmsync_coupon_runs");
+    let linked = scalar(&db, concat!("SELECT COUNT(*) FROM ", linked!()));
     assert_eq!(linked, i64::try_from(COUNT).unwrap());
     let rows = scalar(&db, "SELECT COUNT(*) FROM b_sale_discount_coupon");
     assert_eq!(rows, i64::try_from(COUNT + PREEXISTING).unwrap());
@@ -110,9 +118,14 @@ fn bitrix_target_survives_kill_9_and_skips_the_shops_codes() {
     assert_eq!(distinct, rows);
     let shop_rows_claimed = scalar(
         &db,
-        "SELECT COUNT(*) FROM crmsync_coupon_runs r JOIN b_sale_discount_coupon c ON c.ID = r.coupon_id \
+        concat!(
+            "SELECT COUNT(*) FROM ",
+            linked!(),
+            " \
+         JOIN b_sale_discount_coupon c ON c.ID = r.coupon_id \
          WHERE c.DISCOUNT_ID <> 3 OR c.TYPE <> 4 OR c.MAX_USE <> 5 OR c.USE_COUNT <> 0 OR c.ACTIVE <> 'Y' \
-         OR c.DESCRIPTION <> 'Зимняя распродажа' OR c.DATE_CREATE IS NULL OR c.TIMESTAMP_X IS NULL",
+         OR c.DESCRIPTION <> 'Зимняя распродажа' OR c.DATE_CREATE IS NULL OR c.TIMESTAMP_X IS NULL"
+        ),
     );
     assert_eq!(
         shop_rows_claimed, 0,
@@ -120,7 +133,12 @@ fn bitrix_target_survives_kill_9_and_skips_the_shops_codes() {
     );
     let seeded_claimed = scalar(
         &db,
-        "SELECT COUNT(*) FROM crmsync_coupon_runs WHERE coupon_id <= 20000",
+        concat!(
+            "SELECT COUNT(*) FROM ",
+            linked!(),
+            " \
+         WHERE r.coupon_id <= 20000"
+        ),
     );
     assert_eq!(
         seeded_claimed, 0,

@@ -1,8 +1,8 @@
 //! Adapters on MySQL/MariaDB, for a Bitrix shop that needs no second database: the run journal, the audit, and
 //! coupons written straight into Bitrix's own `b_sale_discount_coupon` ([`BitrixCouponStore`]).
 //!
-//! crmsync's tables (`processes`, `crmsync_coupon_runs`, `audit_log`) come from embedded migrations; the shop's
-//! tables are used as they are. Timestamps are `DATETIME(6)` in UTC: every connection runs with time zone
+//! crmsync's tables (`processes`, `crmsync_coupon_runs`, `crmsync_coupon_run_ranges`, `audit_log`) come from
+//! embedded migrations; the shop's tables are used as they are. Timestamps are `DATETIME(6)` in UTC: every connection runs with time zone
 //! `+00:00`.
 
 mod audit;

@@ -5,9 +5,10 @@
 //! allows 65,535 parameters per statement). `INSERT IGNORE` skips codes the shop already has (the `COUPON`
 //! unique index decides, with the column's own collation); settings are checked before a run starts
 //! ([`CouponStore::check_settings`]), so nothing else can be ignored. Which run made a coupon is recorded in
-//! crmsync's `crmsync_coupon_runs` (coupon ID → run), never in a column added to the shop's table: when a
-//! statement inserted all its codes and the server hands out consecutive IDs (`innodb_autoinc_lock_mode` 0 or 1,
-//! increment 1; MariaDB's default), its rows are linked by their ID range, otherwise by ID and code.
+//! crmsync's own tables, never in a column added to the shop's table: when a statement inserted all its codes and
+//! the server hands out consecutive IDs (`innodb_autoinc_lock_mode` 0 or 1, increment 1; MariaDB's default), the
+//! statement's ID range is one row of `crmsync_coupon_run_ranges`; otherwise each coupon is a row of
+//! `crmsync_coupon_runs` (coupon ID → run), found by ID and code. Reads join both tables.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -49,9 +50,14 @@ const SELECT_COUPON: &str = "SELECT CAST(c.ID AS SIGNED) AS id, c.COUPON AS code
        ELSE CONCAT('bitrix type ', c.TYPE) END AS coupon_type, \
      c.ACTIVE = 'Y' AS active, c.ACTIVE_FROM AS active_from, c.ACTIVE_TO AS active_to, \
      CAST(NULLIF(c.MAX_USE, 0) AS SIGNED) AS max_uses, CAST(NULLIF(c.USER_ID, 0) AS SIGNED) AS user_id, \
-     c.DESCRIPTION AS description, r.process_id AS process_id, \
+     c.DESCRIPTION AS description, COALESCE(r.process_id, g.process_id) AS process_id, \
      COALESCE(c.DATE_CREATE, c.TIMESTAMP_X, TIMESTAMP('1970-01-01')) AS created_at \
-     FROM b_sale_discount_coupon c LEFT JOIN crmsync_coupon_runs r ON r.coupon_id = c.ID";
+     FROM b_sale_discount_coupon c LEFT JOIN crmsync_coupon_runs r ON r.coupon_id = c.ID \
+     LEFT JOIN crmsync_coupon_run_ranges g ON c.ID BETWEEN g.first_id AND g.last_id";
+
+/// The coupons of a run's ID ranges (binds: the run).
+const RANGE_COUPONS: &str = "crmsync_coupon_run_ranges g \
+     JOIN b_sale_discount_coupon c ON c.ID BETWEEN g.first_id AND g.last_id WHERE g.process_id = ?";
 
 impl BitrixCouponStore {
     /// Coupons in the shop's `b_sale_discount_coupon` on `pool` (migrated with [`super::migrate`]).
@@ -153,17 +159,31 @@ async fn insert_part(
         return Ok(inserted);
     };
     let first = result.last_insert_id();
-    let query = if consecutive && inserted == codes.len() as u64 {
+    if consecutive && inserted == codes.len() as u64 {
         // Every row went in, so the statement's block of IDs starts at the first one and holds them all; no
         // other writer's row can be inside it.
-        sqlx::query(
-            "INSERT INTO crmsync_coupon_runs (coupon_id, process_id) SELECT ID, ? FROM b_sale_discount_coupon \
-             WHERE ID >= ? AND ID < ?",
+        let last = first.saturating_add(inserted - 1);
+        let found: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM b_sale_discount_coupon WHERE ID BETWEEN ? AND ?",
         )
-        .bind(process.0)
         .bind(first)
-        .bind(first.saturating_add(inserted))
-    } else {
+        .bind(last)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?;
+        check_linked(inserted, count("linked coupons", found)?)?;
+        sqlx::query(
+            "INSERT INTO crmsync_coupon_run_ranges (first_id, last_id, process_id) VALUES (?, ?, ?)",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(process.0)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?;
+        return Ok(inserted);
+    }
+    let query = {
         // The statement's rows have IDs from its first inserted one on; a code of this chunk at such an ID was
         // inserted by this statement (another writer of the same code would have waited on its unique key).
         let sql = format!(
@@ -182,6 +202,12 @@ async fn insert_part(
         .await
         .map_err(|e| sql_error(BACKEND, e))?
         .rows_affected();
+    check_linked(inserted, linked)?;
+    Ok(inserted)
+}
+
+/// `linked` coupons were found for the `inserted` ones a statement wrote.
+fn check_linked(inserted: u64, linked: u64) -> Result<(), StoreError> {
     if linked != inserted {
         return Err(StoreError::Corrupt {
             what: "crmsync_coupon_runs",
@@ -190,7 +216,7 @@ async fn insert_part(
             ),
         });
     }
-    Ok(inserted)
+    Ok(())
 }
 
 fn rejected(field: &'static str, reason: Message) -> SettingsError {
@@ -364,6 +390,28 @@ impl CouponStore for BitrixCouponStore {
         .await
         .map_err(|e| sql_error(BACKEND, e))?
         .rows_affected();
+        let deleted_in_ranges = sqlx::query(AssertSqlSafe(format!(
+            "DELETE c FROM {RANGE_COUPONS} AND c.USE_COUNT = 0"
+        )))
+        .bind(process.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?
+        .rows_affected();
+        // The kept (used) coupons of the ranges are linked one by one, so a later coupon given a deleted ID can
+        // never count as the run's.
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO crmsync_coupon_runs (coupon_id, process_id) SELECT c.ID, g.process_id FROM {RANGE_COUPONS}"
+        )))
+        .bind(process.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?;
+        sqlx::query("DELETE FROM crmsync_coupon_run_ranges WHERE process_id = ?")
+            .bind(process.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| sql_error(BACKEND, e))?;
         sqlx::query(
             "DELETE r FROM crmsync_coupon_runs r LEFT JOIN b_sale_discount_coupon c ON c.ID = r.coupon_id \
              WHERE r.process_id = ? AND c.ID IS NULL",
@@ -373,7 +421,7 @@ impl CouponStore for BitrixCouponStore {
         .await
         .map_err(|e| sql_error(BACKEND, e))?;
         tx.commit().await.map_err(|e| sql_error(BACKEND, e))?;
-        Ok(deleted)
+        Ok(deleted + deleted_in_ranges)
     }
 
     async fn find(&self, code: &str) -> Result<Option<StoredCoupon>, StoreError> {
@@ -387,12 +435,15 @@ impl CouponStore for BitrixCouponStore {
     }
 
     async fn count_by_process(&self, process: ProcessId) -> Result<u64, StoreError> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM crmsync_coupon_runs WHERE process_id = ?")
-                .bind(process.0)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|e| sql_error(BACKEND, e))?;
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT CAST((SELECT COUNT(*) FROM crmsync_coupon_runs WHERE process_id = ?) \
+             + (SELECT COUNT(*) FROM {RANGE_COUPONS}) AS SIGNED)"
+        )))
+        .bind(process.0)
+        .bind(process.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?;
         count("coupon count", n)
     }
 
@@ -402,7 +453,7 @@ impl CouponStore for BitrixCouponStore {
         after_id: i64,
         limit: u32,
     ) -> Result<Vec<StoredCoupon>, StoreError> {
-        let rows: Vec<CouponRow> = sqlx::query_as(AssertSqlSafe(format!(
+        let mut rows: Vec<CouponRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{SELECT_COUPON} WHERE r.process_id = ? AND c.ID > ? ORDER BY c.ID LIMIT ?"
         )))
         .bind(process.0)
@@ -411,7 +462,40 @@ impl CouponStore for BitrixCouponStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| sql_error(BACKEND, e))?;
-        rows.into_iter().map(StoredCoupon::try_from).collect()
+        let ranges: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT first_id, last_id FROM crmsync_coupon_run_ranges \
+             WHERE process_id = ? AND last_id > ? ORDER BY first_id",
+        )
+        .bind(process.0)
+        .bind(after_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| sql_error(BACKEND, e))?;
+        let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut from_ranges = 0;
+        for (first, last) in ranges {
+            if from_ranges >= wanted {
+                break;
+            }
+            let page: Vec<CouponRow> = sqlx::query_as(AssertSqlSafe(format!(
+                "{SELECT_COUPON} WHERE c.ID > ? AND c.ID <= ? ORDER BY c.ID LIMIT ?"
+            )))
+            .bind(after_id.max(first.saturating_sub(1)))
+            .bind(last)
+            .bind(i64::try_from(wanted - from_ranges).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| sql_error(BACKEND, e))?;
+            from_ranges += page.len();
+            rows.extend(page);
+        }
+        let mut coupons = rows
+            .into_iter()
+            .map(StoredCoupon::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        coupons.sort_by_key(|c| c.id);
+        coupons.truncate(wanted);
+        Ok(coupons)
     }
 }
 
