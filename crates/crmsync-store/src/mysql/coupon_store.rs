@@ -5,7 +5,9 @@
 //! allows 65,535 parameters per statement). `INSERT IGNORE` skips codes the shop already has (the `COUPON`
 //! unique index decides, with the column's own collation); settings are checked before a run starts
 //! ([`CouponStore::check_settings`]), so nothing else can be ignored. Which run made a coupon is recorded in
-//! crmsync's `crmsync_coupon_runs` (coupon ID → run), never in a column added to the shop's table.
+//! crmsync's `crmsync_coupon_runs` (coupon ID → run), never in a column added to the shop's table: when a
+//! statement inserted all its codes and the server hands out consecutive IDs (`innodb_autoinc_lock_mode` 0 or 1,
+//! increment 1; MariaDB's default), its rows are linked by their ID range, otherwise by ID and code.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
