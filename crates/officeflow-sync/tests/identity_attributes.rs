@@ -1,5 +1,5 @@
 //! The attributes part end to end: the emulator over loopback HTTP, the client, the sync under its lock, into
-//! SQLite. The first run registers the identities' fields and stores users' values; a rerun writes nothing; a
+//! SQLite and into PostgreSQL. The first run registers the identities' fields and stores users' values; a rerun writes nothing; a
 //! field the platform adds registers itself (no schema change: the table keeps its columns); an invalid value
 //! is reported and not stored (the user keeps the stored values); a dry run writes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -25,20 +25,40 @@ struct World {
     emulator: OfficeflowEmulator,
     database: Database,
     deps: SyncDeps,
-    path: std::path::PathBuf,
+    path: Option<std::path::PathBuf>,
 }
 
 impl Drop for World {
     fn drop(&mut self) {
+        let Some(path) = &self.path else {
+            return;
+        };
         for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.path.clone().into_os_string();
+            let mut path = path.clone().into_os_string();
             path.push(suffix);
             let _ = std::fs::remove_file(path);
         }
     }
 }
 
-async fn world() -> World {
+/// A fresh SQLite file, or a fresh PostgreSQL database, migrated.
+async fn database(postgres: bool) -> (Database, Option<std::path::PathBuf>) {
+    if postgres {
+        let db = crmsync_testkit::services::fresh_postgres().await;
+        crmsync_store::postgres::migrate(&db.pool).await.unwrap();
+        return (Database::Postgres(db.pool), None);
+    }
+    let path = std::env::temp_dir().join(format!(
+        "officeflow-attributes-{}.sqlite",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let database = Database::open(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    (database, Some(path))
+}
+
+async fn world(postgres: bool) -> World {
     let config = EmulatorConfig {
         rate_limit_per_s: 10_000,
         ..EmulatorConfig::default()
@@ -60,13 +80,7 @@ async fn world() -> World {
         })
         .unwrap(),
     );
-    let path = std::env::temp_dir().join(format!(
-        "officeflow-attributes-{}.sqlite",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let database = Database::open(&format!("sqlite:{}", path.display()))
-        .await
-        .unwrap();
+    let (database, path) = database(postgres).await;
     let deps = SyncDeps {
         source: client.clone(),
         store: database.org(),
@@ -118,14 +132,23 @@ impl World {
     }
 
     async fn columns(&self) -> Vec<String> {
-        let Database::Sqlite(pool) = &self.database else {
-            panic!("the world is on SQLite");
-        };
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT name FROM pragma_table_info('officeflow_user_attributes')")
+        let rows: Vec<(String,)> = match &self.database {
+            Database::Sqlite(pool) => {
+                sqlx::query_as("SELECT name FROM pragma_table_info('officeflow_user_attributes')")
+                    .fetch_all(pool)
+                    .await
+            }
+            Database::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_name = 'officeflow_user_attributes' ORDER BY ordinal_position",
+                )
                 .fetch_all(pool)
                 .await
-                .unwrap();
+            }
+            Database::Memory(_) => panic!("the world is on SQLite or PostgreSQL"),
+        }
+        .unwrap();
         rows.into_iter().map(|(name,)| name).collect()
     }
 }
@@ -135,13 +158,23 @@ fn change(report: &PartReport, name: &str) -> u64 {
 }
 
 #[tokio::test]
-async fn attributes_register_fill_rerun_zero_new_field_and_invalid_values() {
-    let world = world().await;
+async fn on_sqlite_attributes_register_fill_rerun_zero_new_field_and_invalid_values() {
+    attributes_register_fill_rerun_zero_new_field_and_invalid_values(false).await;
+}
+
+#[tokio::test]
+async fn on_postgres_attributes_register_fill_rerun_zero_new_field_and_invalid_values() {
+    attributes_register_fill_rerun_zero_new_field_and_invalid_values(true).await;
+}
+
+async fn attributes_register_fill_rerun_zero_new_field_and_invalid_values(postgres: bool) {
+    let world = world(postgres).await;
     let (live, invalid) = world
         .emulator
         .with_org(|org| (org.users_with_identity(), org.invalid_attribute_users()));
     assert!(!invalid.is_empty());
     let columns = world.columns().await;
+    assert_eq!(columns, ["username", "identity", "attributes"]);
 
     let first = world.run(false).await;
     assert_eq!(change(&first, "definitions.added"), 9, "{first:?}");

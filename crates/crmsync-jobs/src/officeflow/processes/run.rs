@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crmsync_domain::flow::EventIssue;
 use crmsync_ports::{FlowSource, FlowStore, Progress};
+use futures_util::stream::{self, StreamExt};
 
 use super::{FlowPlanCounts, Listed, namespaced, plan};
 use crate::officeflow::fetch;
@@ -17,6 +18,12 @@ pub const MARK_PROCESSES_PREFIX: &str = "processes:";
 
 /// How many issues a report shows as samples.
 const SAMPLES: usize = 5;
+
+/// Groups of instances read, planned and written at once, each in its own transaction on its own connection:
+/// the database's work on one group overlaps the reads and the planning of the next. Groups are disjoint (an
+/// instance and its tasks belong to one), so the order they commit in does not matter, and the watermarks move
+/// only after every group has committed.
+const GROUPS_IN_FLIGHT: usize = 2;
 
 /// One configured flow category and the source it is read from.
 #[derive(Clone)]
@@ -146,20 +153,29 @@ impl OfficeflowJob {
             progress.set_total(total);
             progress.message(&format!("planning and writing {name} flows"));
             let group = (self.settings().batch_size / 10).max(1);
-            for ids in touched.chunks(group) {
-                let stored_instances = flows.store.instances(ids).await?;
-                let stored_tasks = flows.store.tasks_of(ids).await?;
-                let plan = plan(ids, stored_instances, stored_tasks, &listed);
+            let store = flows.store.as_ref();
+            let listed = &listed;
+            // Owned ids: a closure over borrowed chunks is not general enough for the job's `Send` future.
+            let mut groups = stream::iter(touched.chunks(group).map(<[String]>::to_vec))
+                .map(|ids| async move {
+                    let stored_instances = store.instances(&ids).await?;
+                    let stored_tasks = store.tasks_of(&ids).await?;
+                    let plan = plan(&ids, stored_instances, stored_tasks, listed);
+                    let empty = plan.instances.is_empty() && plan.tasks.is_empty();
+                    let writes = if dry_run || empty {
+                        0
+                    } else {
+                        store.write_flows(&plan.instances, &plan.tasks).await?
+                    };
+                    Ok::<_, PartError>((ids.len(), plan, writes))
+                })
+                .buffer_unordered(GROUPS_IN_FLIGHT);
+            while let Some(done) = groups.next().await {
+                let (planned, plan, writes) = done?;
                 counts.add(&plan.counts);
                 issues.extend(plan.issues);
-                let empty = plan.instances.is_empty() && plan.tasks.is_empty();
-                if !dry_run && !empty {
-                    report.writes += flows
-                        .store
-                        .write_flows(&plan.instances, &plan.tasks)
-                        .await?;
-                }
-                progress.advance(ids.len() as u64);
+                report.writes += writes;
+                progress.advance(planned as u64);
             }
             if dry_run {
                 continue;
