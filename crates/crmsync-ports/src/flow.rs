@@ -99,4 +99,11 @@ pub trait FlowStore: Send + Sync {
 
     /// Row counts.
     async fn flow_counts(&self) -> Result<FlowCounts, StoreError>;
+
+    /// Refreshes the database's statistics of the flow tables after a bulk change, so that reads planned next
+    /// (a trace's, the next run's) see the tables as they are now rather than as they were before the load.
+    /// Nothing to do for a store without a query planner.
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

@@ -149,3 +149,34 @@ async fn reads_by_a_list_of_ids_keep_an_index_scan_in_their_generic_plan() {
         "users by attribute value: the GIN index cannot answer the test:\n{plan}"
     );
 }
+
+#[tokio::test]
+async fn refreshing_the_flow_statistics_analyses_both_tables() {
+    use crmsync_ports::FlowStore;
+    let db = services::fresh_postgres().await;
+    postgres::migrate(&db.pool).await.unwrap();
+    let analysed = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_user_tables \
+             WHERE relname IN ('app_session', 'task_history') AND last_analyze IS NOT NULL",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(analysed().await, 0);
+    crmsync_store::sql::flow::SqlFlowStore::new(db.pool.clone())
+        .refresh_statistics()
+        .await
+        .unwrap();
+    // The statistics collector reports the analyse asynchronously.
+    let mut seen = 0;
+    for _ in 0..50 {
+        seen = analysed().await;
+        if seen == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, 2, "both flow tables analysed");
+}

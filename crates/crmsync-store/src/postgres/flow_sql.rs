@@ -61,6 +61,8 @@ impl FlowSql for Postgres {
         " FROM tree ORDER BY depth, id"
     );
 
+    const ANALYZE: &'static str = "ANALYZE app_session, task_history";
+
     const OF_USER: &'static str = concat!(
         "SELECT ",
         instance_columns!("::text"),

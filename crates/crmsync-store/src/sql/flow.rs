@@ -76,6 +76,8 @@ pub trait FlowSql: Dialect + Decodes<InstanceRow> + Decodes<TaskRow> + Decodes<C
     const TREE: &'static str;
     /// The instances `$1` created or started as agent, newest first, at most `$2`.
     const OF_USER: &'static str;
+    /// Refreshes the planner's statistics of both tables.
+    const ANALYZE: &'static str;
     /// The row counts.
     const COUNTS: &'static str = "SELECT (SELECT COUNT(*) FROM app_session), \
          (SELECT COUNT(*) FROM app_session WHERE status = 'running'), \
@@ -386,6 +388,12 @@ impl<DB: FlowSql> FlowStore for SqlFlowStore<DB> {
             .fetch_all(&mut *conn)
             .await?;
         rows.into_iter().map(instance_from_row).collect()
+    }
+
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        let mut conn = connection(&self.pool).await?;
+        Stmt::<DB>::new(DB::ANALYZE).execute(&mut *conn).await?;
+        Ok(())
     }
 
     async fn flow_counts(&self) -> Result<FlowCounts, StoreError> {

@@ -122,6 +122,11 @@ impl FlowSql for Sqlite {
         " FROM tree ORDER BY depth, id"
     );
 
+    // Only the table whose index choice depends on its contents (tasks by session); `app_session` is read by
+    // primary key and parent, which SQLite picks without statistics. One table per statement, and `ANALYZE`
+    // alone would scan every table of the file.
+    const ANALYZE: &'static str = "ANALYZE task_history";
+
     const OF_USER: &'static str = concat!(
         "SELECT ",
         instance_columns!(""),

@@ -133,6 +133,12 @@ pub async fn flow_store(store: &dyn FlowStore) {
         }
     );
     trees(store, &first, &child).await;
+    store.refresh_statistics().await.unwrap();
+    assert_eq!(
+        store.flow_counts().await.unwrap().instances,
+        5,
+        "refreshing statistics changes no row"
+    );
 }
 
 /// `flow_tree` reads a root and its sub-flows level by level, by id within a level, down to the depth asked.
