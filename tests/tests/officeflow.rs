@@ -267,7 +267,11 @@ async fn a_first_run_fills_the_database_and_a_second_writes_nothing() {
     let stats = setup.run(&["stats"]).await;
     assert_ok(&stats);
     let stats = stats.report();
-    assert_eq!(stats["parts"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        stats["parts"].as_array().unwrap().len(),
+        6,
+        "departments, positions, tags, openids, attributes, processes"
+    );
     assert_eq!(stats["counts"]["positions"], positions);
 }
 
