@@ -36,3 +36,30 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// State written under the organisation's lock fence: it remembers the newest fence that has written.
+trait FencedState {
+    /// The newest fence that has written, to check and advance.
+    fn newest_fence(&mut self) -> &mut u64;
+}
+
+/// `state` locked for a write carrying `fence`: refused with [`StoreError::Fenced`] when a newer fence has
+/// written, otherwise the fence is recorded first.
+fn fenced_write<S: FencedState>(
+    state: &Mutex<S>,
+    fence: Option<u64>,
+) -> Result<MutexGuard<'_, S>, crmsync_ports::StoreError> {
+    let mut guard = lock(state);
+    if let Some(fence) = fence {
+        let newest = guard.newest_fence();
+        if fence < *newest {
+            return Err(crmsync_ports::StoreError::Fenced {
+                scope: crate::org::FENCE_SCOPE.to_owned(),
+                fence,
+                newest: *newest,
+            });
+        }
+        *newest = fence;
+    }
+    Ok(guard)
+}

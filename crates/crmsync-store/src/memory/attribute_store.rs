@@ -10,7 +10,7 @@ use crmsync_ports::{
 };
 use serde_json::Value;
 
-use super::lock;
+use super::{FencedState, fenced_write, lock};
 use crate::sql::attributes::check_query;
 
 #[derive(Debug, Default)]
@@ -19,6 +19,12 @@ struct State {
     users: BTreeMap<String, StoredAttributes>,
     /// The newest fence that has written.
     newest_fence: u64,
+}
+
+impl FencedState for State {
+    fn newest_fence(&mut self) -> &mut u64 {
+        &mut self.newest_fence
+    }
 }
 
 /// [`AttributeStore`] in memory; clones share state.
@@ -36,18 +42,7 @@ impl MemoryAttributeStore {
 
     /// The state for a write, its fence checked and recorded first.
     fn write(&self) -> Result<MutexGuard<'_, State>, StoreError> {
-        let mut state = lock(&self.state);
-        if let Some(fence) = self.fence {
-            if fence < state.newest_fence {
-                return Err(StoreError::Fenced {
-                    scope: crate::org::FENCE_SCOPE.to_owned(),
-                    fence,
-                    newest: state.newest_fence,
-                });
-            }
-            state.newest_fence = fence;
-        }
-        Ok(state)
+        fenced_write(&self.state, self.fence)
     }
 }
 

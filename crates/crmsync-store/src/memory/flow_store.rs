@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crmsync_domain::flow::{InstanceStatus, Notice, ProcessInstance, TaskRecord, TaskStatus};
 use crmsync_ports::{FlowCounts, FlowStore, StoreError};
 
-use super::lock;
+use super::{FencedState, fenced_write, lock};
 
 #[derive(Debug, Default)]
 struct State {
@@ -15,6 +15,12 @@ struct State {
     tasks: BTreeMap<String, TaskRecord>,
     /// The newest fence that has written.
     newest_fence: u64,
+}
+
+impl FencedState for State {
+    fn newest_fence(&mut self) -> &mut u64 {
+        &mut self.newest_fence
+    }
 }
 
 /// [`FlowStore`] in memory; clones share state.
@@ -32,18 +38,7 @@ impl MemoryFlowStore {
 
     /// The state for a write, its fence checked and recorded first.
     fn write(&self) -> Result<MutexGuard<'_, State>, StoreError> {
-        let mut state = lock(&self.state);
-        if let Some(fence) = self.fence {
-            if fence < state.newest_fence {
-                return Err(StoreError::Fenced {
-                    scope: crate::org::FENCE_SCOPE.to_owned(),
-                    fence,
-                    newest: state.newest_fence,
-                });
-            }
-            state.newest_fence = fence;
-        }
-        Ok(state)
+        fenced_write(&self.state, self.fence)
     }
 }
 

@@ -11,7 +11,7 @@ use crmsync_domain::org::{
 };
 use crmsync_ports::{OrgCounts, OrgStore, PositionChanges, PositionsWritten, StoreError};
 
-use super::lock;
+use super::{FencedState, fenced_write, lock};
 
 #[derive(Debug, Clone)]
 struct StoredPosition {
@@ -38,6 +38,12 @@ struct State {
     marks: BTreeMap<String, i64>,
     /// The newest fence that has written.
     newest_fence: u64,
+}
+
+impl FencedState for State {
+    fn newest_fence(&mut self) -> &mut u64 {
+        &mut self.newest_fence
+    }
 }
 
 impl State {
@@ -94,18 +100,7 @@ impl MemoryOrgStore {
 
     /// The state for a write, its fence checked and recorded first.
     fn write(&self) -> Result<MutexGuard<'_, State>, StoreError> {
-        let mut state = lock(&self.state);
-        if let Some(fence) = self.fence {
-            if fence < state.newest_fence {
-                return Err(StoreError::Fenced {
-                    scope: crate::org::FENCE_SCOPE.to_owned(),
-                    fence,
-                    newest: state.newest_fence,
-                });
-            }
-            state.newest_fence = fence;
-        }
-        Ok(state)
+        fenced_write(&self.state, self.fence)
     }
 }
 
